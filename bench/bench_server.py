@@ -1,0 +1,156 @@
+"""Throughput: fakeopenai vs a bare Starlette JSON endpoint, in the same run.
+
+Both servers run under uvicorn (same settings) in their own process; a small asyncio
+HTTP/1.1 keep-alive load loop (raw sockets, so the client costs little) sends the same
+non-streamed chat request to each, for the same time, over the same connections. It
+prints requests per second for both and their ratio.
+
+    python bench/bench_server.py [--seconds 5] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BODY = json.dumps(
+    {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
+).encode()
+SCENARIO = """
+name: bench
+rules:
+  - name: capital
+    match: {last_user: capital}
+    reply: {content: "The capital of France is Paris."}
+"""
+
+
+def serve_bare(port: int) -> None:
+    """A bare Starlette endpoint that returns a chat.completion-sized JSON body."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    answer = {
+        "id": "chatcmpl-x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "The capital of France is Paris."},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+
+    async def chat(request: Request) -> JSONResponse:
+        await request.json()  # parse the body, as any real endpoint would
+        return JSONResponse(answer)
+
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def serve_fake(port: int, scenario: str) -> None:
+    import uvicorn
+
+    from fakeopenai import create_app
+
+    app = create_app(scenario)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+async def _connection(port: int, deadline: float, counts: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        b"content-type: application/json\r\nauthorization: Bearer sk-bench\r\n"
+        b"content-length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
+    )
+    while time.perf_counter() < deadline:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.decode(errors="replace"))
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+        counts[0] += 1
+    writer.close()
+
+
+async def _load(port: int, seconds: float, connections: int) -> float:
+    counts = [0]
+    start = time.perf_counter()
+    deadline = start + seconds
+    await asyncio.gather(*(_connection(port, deadline, counts) for _ in range(connections)))
+    return counts[0] / (time.perf_counter() - start)
+
+
+def _wait_ready(port: int) -> None:
+    import socket
+
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def measure(kind: str, port: int, seconds: float, connections: int, scenario: str) -> float:
+    args = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--scenario", scenario]
+    server = subprocess.Popen(args)
+    try:
+        _wait_ready(port)
+        asyncio.run(_load(port, 1.0, connections))  # warm-up
+        return asyncio.run(_load(port, seconds, connections))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--serve", choices=["bare", "fake"])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scenario", default="")
+    args = parser.parse_args()
+    if args.serve == "bare":
+        return serve_bare(args.port)
+    if args.serve == "fake":
+        return serve_fake(args.port, args.scenario)
+    with tempfile.TemporaryDirectory() as folder:
+        scenario = os.path.join(folder, "bench.yaml")
+        Path(scenario).write_text(SCENARIO)
+        results: dict[str, list[float]] = {"bare": [], "fake": []}
+        for _ in range(args.rounds):  # alternate, so drift hits both alike
+            for kind in ("bare", "fake"):
+                rps = measure(kind, args.port, args.seconds, args.connections, scenario)
+                results[kind].append(rps)
+    bare, fake = max(results["bare"]), max(results["fake"])
+    print(f"non-streamed chat, {args.connections} connections, best of {args.rounds} x {args.seconds}s")
+    print(f"  bare Starlette endpoint : {bare:8.0f} req/s")
+    print(f"  fakeopenai (scripted)   : {fake:8.0f} req/s")
+    print(f"  ratio                   : {fake / bare:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m fakeopenai`` runs the CLI."""
+
+from fakeopenai.cli import main
+
+main()

@@ -1,0 +1,286 @@
+"""``create_app``: the Starlette app that answers the OpenAI API from scenarios.
+
+The path of a request: route (any base prefix) → guards (key, size, JSON, required
+fields) → a ``RequestView`` → ``Engine.pick`` → ``generate.fill`` → the endpoint's JSON
+body or stream frames → latency and faults. Every API request is journaled, whatever
+its fate; anything unexpected still leaves as an OpenAI error envelope.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fakeopenai.endpoints import Endpoint, Turn
+from fakeopenai.endpoints.chat import ChatEndpoint
+from fakeopenai.endpoints.completions import CompletionsEndpoint
+from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
+from fakeopenai.endpoints.responses import ResponsesEndpoint
+from fakeopenai.engine import Decision, exhausted_error
+from fakeopenai.journal import Entry
+from fakeopenai.respond import (
+    ApiError,
+    base_headers,
+    error_response,
+    json_response,
+    reply_headers,
+    scripted_error,
+)
+from fakeopenai.scenario import Reply
+from fakeopenai.settings import Core, Settings
+from fakeopenai.streaming import PacedStream
+from fakeopenai.wire.errors import MALFORMED_JSON_MESSAGE, NO_KEY_MESSAGE, WRONG_KEY_MESSAGE, mask_key
+from fakeopenai.wire.gateway import with_schema
+
+log = logging.getLogger("fakeopenai")
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "chat/completions": ChatEndpoint(),
+    "responses": ResponsesEndpoint(),
+    "completions": CompletionsEndpoint(),
+    "embeddings": EmbeddingsEndpoint(),
+}
+
+# /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
+_ROUTE = re.compile(
+    r"^/(?:v1/|openai/v1/|openai/deployments/(?P<deployment>[^/]+)/|openai/)?"
+    r"(?P<endpoint>chat/completions|completions|embeddings|responses|models)"
+    r"(?:/(?P<model_id>.+))?/?$"
+)
+
+
+def _route(method: str, path: str) -> tuple[str, str | None, str | None] | None:
+    """(endpoint key, deployment, model id) for a known API path and method."""
+    found = _ROUTE.match(path)
+    if found is None:
+        return None
+    endpoint, model_id = found["endpoint"], found["model_id"]
+    if endpoint == "models":
+        return (endpoint, found["deployment"], model_id) if method == "GET" else None
+    if model_id is not None or method != "POST" or endpoint not in ENDPOINTS:
+        return None
+    return endpoint, found["deployment"], None
+
+
+def _check_key(settings: Settings, headers: Mapping[str, str]) -> None:
+    if settings.api_key is None:
+        return
+    given = headers.get("api-key")
+    auth = headers.get("authorization", "")
+    if given is None and auth[:7].lower() == "bearer ":
+        given = auth[7:].strip()
+    if not given:
+        raise ApiError(401, NO_KEY_MESSAGE)
+    if given != settings.api_key:
+        raise ApiError(401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes (413) without reading it all."""
+    too_large = ApiError(
+        413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, MALFORMED_JSON_MESSAGE) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, MALFORMED_JSON_MESSAGE)
+    return body
+
+
+class Api:
+    """The request handler, bound to one ``Core`` (engine, journal, settings)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one API request (never raises: errors become envelopes)."""
+        core = self.core
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        from fakeopenai.wire.ids import request_id
+
+        entry = core.journal.new(request.method, request.url.path, headers, request_id())
+        request.scope["fakeopenai.entry"] = entry  # for the request log (logs.RequestLog)
+        try:
+            return await self._handle(request, headers, entry)
+        except ApiError as error:
+            return error_response(error, entry)
+        except Exception as exc:  # never an unscripted 500 without the envelope
+            log.exception("fakeopenai: internal error answering %s", request.url.path)
+            return error_response(
+                ApiError(500, f"fakeopenai internal error: {exc!r}", "fakeopenai_internal_error"),
+                entry,
+            )
+
+    async def _handle(self, request: Request, headers: dict[str, str], entry: Entry) -> Response:
+        core = self.core
+        route = _route(request.method, request.url.path)
+        if route is None:
+            raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
+        key, deployment, model_id = route
+        _check_key(core.settings, headers)
+        if key == "models":
+            from fakeopenai.endpoints.models import models_response
+
+            return models_response(core, entry, model_id or None)
+        raw = await _read_body(request, core.settings.max_body)
+        body = _parse(raw)
+        entry.body = body
+        if deployment and "model" not in body:
+            body["model"] = deployment  # Azure: the deployment names the model
+        endpoint = ENDPOINTS[key]
+        endpoint.validate(body)
+        view = endpoint.view(body, headers)
+        entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
+        known = core.engine.models
+        if known is not None and view.model is not None and view.model not in known:
+            raise ApiError(
+                404,
+                f"The model `{view.model}` does not exist or you do not have access to it.",
+                code="model_not_found",
+            )
+        decision = core.engine.pick(view)
+        self._record(entry, decision)
+        if decision.miss is not None:
+            entry.miss = decision.miss
+            raise ApiError(
+                404, decision.miss, "fakeopenai_no_match", code="no_match",
+                headers={"x-should-retry": "false"},
+            )  # fmt: skip
+        if decision.exhausted:
+            raise scripted_error(exhausted_error(decision), Reply(no_retry=True), view.model)
+        reply = decision.reply or Reply()
+        if reply.latency is None and decision.scenario is None and decision.rule is None:
+            reply = reply.model_copy(update={"latency": core.settings.default_latency})
+        return await self._answer(endpoint, view, reply, decision, entry)
+
+    def _record(self, entry: Entry, decision: Decision) -> None:
+        entry.scenario = decision.scenario.name if decision.scenario else None
+        if decision.rule is not None:
+            entry.scenario = entry.scenario or "added"
+            entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
+        entry.step, entry.chaos = decision.step, decision.chaos
+
+    async def _answer(
+        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
+    ) -> Response:
+        latency = reply.latency
+        if reply.error is not None:
+            error = scripted_error(reply.error, reply, view.model)
+            return error_response(error, entry, latency=latency)
+        from fakeopenai.generate import TemplateError, fill
+
+        try:
+            filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
+        except TemplateError as exc:
+            raise ApiError(
+                500,
+                f"fakeopenai: rule {decision.rule_key!r} could not render its reply: {exc}",
+                "fakeopenai_template_error",
+                headers={"x-should-retry": "false"},
+            ) from None
+        if reply.chunks is not None and reply.content is None:
+            filled = dataclasses.replace(filled, content="".join(reply.chunks))
+        turn = Turn(view, reply, filled, decision.seed)
+        entry.reply = _summary(filled)
+        extra = reply_headers(reply)
+        if view.stream:
+            frames = endpoint.frames(turn)
+            all_headers = {**base_headers(entry), **extra}
+            entry.status = 200
+            return PacedStream(
+                frames,
+                headers=[(k.encode(), v.encode()) for k, v in all_headers.items()],
+                entry=entry,
+                journal=self.core.journal,
+                latency=latency,
+                fault=reply.fault,
+                seed=hash_seed(decision.rule_key, decision.seed),
+                fault_frame=getattr(endpoint, "fault_frame", None),
+            )
+        body = endpoint.body(turn)
+        if self.core.settings.emit_schema:
+            body, link = with_schema(body, endpoint.name, entry.headers.get("host"))
+            extra.update(link)
+        entry.completed = True
+        return json_response(
+            body, entry, 200, extra, latency=latency, fault=reply.fault, journal=self.core.journal
+        )
+
+
+def hash_seed(key: str, seed: int | None) -> int:
+    """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
+    import zlib
+
+    return zlib.crc32(f"{seed}:{key}".encode())
+
+
+def _summary(filled: Any) -> dict[str, Any]:
+    """What the journal and inspector show of an answer."""
+    return {
+        "content": filled.content,
+        "refusal": filled.refusal,
+        "tool_calls": [
+            {"id": c.id, "name": c.name, "arguments": c.arguments} for c in filled.tool_calls
+        ],
+        "finish_reason": filled.finish_reason,
+        "model": filled.model,
+    }
+
+
+def create_app(
+    *paths: str,
+    scenarios: Sequence[Any] | None = None,
+    settings: Settings | None = None,
+    core: Core | None = None,
+    **options: Any,
+) -> Starlette:
+    """The Starlette app. With no arguments it answers everything with generated text.
+
+    ``paths`` are scenario files or folders; ``options`` are ``Settings`` fields
+    (``seed``, ``api_key``, ``max_body``, ``default_latency``, ...). A ``core`` built by
+    ``FakeOpenAI`` shares its engine and journal with the handle.
+    """
+    if core is None:
+        core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
+    api = Api(core)
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    routes: list[Any] = []
+    from fakeopenai.control import control_routes
+
+    routes.extend(control_routes(core))
+    routes.append(Route("/{path:path}", api.handle, methods=methods))
+    from starlette.middleware import Middleware
+
+    from fakeopenai.cors import cors_middleware
+    from fakeopenai.logs import RequestLog
+
+    middleware = [Middleware(RequestLog), *cors_middleware(core.settings.cors_origins)]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.core = core
+    return app

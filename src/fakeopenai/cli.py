@@ -1,0 +1,123 @@
+"""The ``fakeopenai`` command: ``serve``, ``check`` and ``schema``.
+
+``serve`` runs uvicorn in the main thread (Ctrl+C works as usual) on a socket bound
+before start-up, so the banner can name the real port even with ``--port 0``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from fakeopenai import __version__
+from fakeopenai.errors import FakeOpenAIError, ScenarioError
+
+MIB = 1024 * 1024
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fakeopenai")
+def main() -> None:
+    """fakeopenai: an OpenAI-compatible server scripted by YAML scenarios."""
+
+
+def _summary(scenarios: list[Any]) -> str:
+    rules = sum(len(s.rules) for s in scenarios)
+    names = ", ".join(s.name for s in scenarios)
+    return f"{len(scenarios)} scenario{'s' * (len(scenarios) != 1)}, {rules} rules ({names})"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port (0: any free port).")
+@click.option("--seed", type=int, default=None, help="Seed for generated text, jitter, chaos.")
+@click.option("--api-key", default=None, help="Require this key (Bearer or api-key header).")
+@click.option("--reload", is_flag=True, help="Reload scenarios when their files change.")
+@click.option("--cors-origin", multiple=True, help="Allow this browser origin (repeatable, *).")
+@click.option("--control-token", default=None, help="Bearer token required for control writes.")
+@click.option("--max-body", default=32 * MIB, show_default=True, help="Largest request body.")
+@click.option("--no-delay", is_flag=True, help="Stream generated text at full speed.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    paths: tuple[str, ...],
+    host: str,
+    port: int,
+    seed: int | None,
+    api_key: str | None,
+    reload: bool,
+    cors_origin: tuple[str, ...],
+    control_token: str | None,
+    max_body: int,
+    no_delay: bool,
+    log_level: str,
+) -> None:
+    """Serve the OpenAI API from scenario files or folders (none: generated text)."""
+    import uvicorn
+
+    from fakeopenai.app import create_app
+    from fakeopenai.serving import bind
+    from fakeopenai.settings import HUMAN_PACE, Core, Settings
+
+    settings = Settings(
+        seed=seed,
+        api_key=api_key,
+        max_body=max_body,
+        default_latency=None if no_delay else HUMAN_PACE,
+        cors_origins=cor_list(cors_origin),
+        control_token=control_token,
+    )
+    try:
+        core = Core.build(paths, settings=settings)
+        sock = bind(host, port)
+    except FakeOpenAIError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    app = create_app(core=core)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"
+    click.echo(
+        f"fakeopenai {__version__}: http://{shown}:{bound}/v1 serving {loaded}; "
+        f"inspector http://{shown}:{bound}/_fakeopenai/"
+    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+
+
+def cor_list(origins: tuple[str, ...]) -> tuple[str, ...]:
+    """Origins as given, without duplicates."""
+    return tuple(dict.fromkeys(origins))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def check(paths: tuple[str, ...]) -> None:
+    """Validate scenario files; exit 1 with every problem found."""
+    from fakeopenai.loader import load_paths
+
+    try:
+        scenarios = load_paths(list(paths))
+    except ScenarioError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"fakeopenai: OK: {_summary(scenarios)}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for yaml-language-server)."""
+    from fakeopenai.scenario import Scenario
+
+    document = Scenario.model_json_schema(by_alias=True)
+    document["$schema"] = "http://json-schema.org/draft-07/schema#"
+    click.echo(json.dumps(document, indent=2))

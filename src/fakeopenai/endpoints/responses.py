@@ -1,0 +1,90 @@
+"""``POST responses``: the Responses API (WIRE.md §4), non-streamed and streamed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from fakeopenai.endpoints import Turn
+from fakeopenai.endpoints.common import check_stream, check_tools, invalid_type, missing
+from fakeopenai.scenario import Fault
+from fakeopenai.view import RequestView, responses_view
+from fakeopenai.wire import ids
+from fakeopenai.wire.chunking import split, split_arguments
+from fakeopenai.wire.errors import SERVER_ERROR_MESSAGE
+from fakeopenai.wire.responses import ItemIds, Meta, output_items, response_object, status_of
+from fakeopenai.wire.responses_stream import error_event, malformed_event, stream_frames
+from fakeopenai.wire.sse import Frame
+
+
+def _item_ids(turn: Turn) -> ItemIds:
+    calls = tuple(ids.item_id("fc_") for _ in turn.filled.tool_calls)
+    return ItemIds(ids.item_id("msg_"), calls)
+
+
+class ResponsesEndpoint:
+    """The Responses API: ``input`` and ``instructions`` in, ``output`` items out."""
+
+    name = "responses"
+
+    def validate(self, body: Mapping[str, Any]) -> None:
+        model = body.get("model")
+        if model is None:
+            raise missing("model")
+        if not isinstance(model, str):
+            raise invalid_type("model", "a string", model)
+        items = body.get("input")
+        if items is not None and not isinstance(items, str | list):
+            raise invalid_type("input", "one of a string or array of input items", items)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, dict):
+                raise invalid_type(f"input[{index}]", "an object", item)
+        instructions = body.get("instructions")
+        if instructions is not None and not isinstance(instructions, str | list):
+            raise invalid_type("instructions", "a string", instructions)
+        check_stream(body)
+        check_tools(body)
+
+    def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+        return responses_view(body, headers)
+
+    def _meta(self, turn: Turn) -> Meta:
+        return Meta(ids.item_id("resp_"), int(time.time()), turn.filled.model)
+
+    def body(self, turn: Turn) -> dict[str, Any]:
+        filled = turn.filled
+        return response_object(
+            filled,
+            self._meta(turn),
+            turn.view.body,
+            status=status_of(filled),
+            output=output_items(filled, _item_ids(turn)),
+            completed_at=int(time.time()),
+        )
+
+    def frames(self, turn: Turn) -> list[Frame]:
+        filled, reply = turn.filled, turn.reply
+        if reply.chunks is not None:
+            pieces = list(reply.chunks)
+        else:
+            pieces = split(filled.content or filled.refusal or "", reply.chunking)
+        arguments = [split_arguments(c.arguments, reply.chunking) for c in filled.tool_calls]
+        return stream_frames(
+            filled,
+            self._meta(turn),
+            turn.view.body,
+            _item_ids(turn),
+            text_pieces=pieces,
+            argument_pieces=arguments,
+        )
+
+    def fault_frame(self, fault: Fault, index: int) -> bytes | None:
+        """The Responses form of an ``error_event`` or ``malformed`` fault striking before
+        event ``index`` (which is also the sequence number the next event would take)."""
+        if fault.error_event_after is not None:
+            message = fault.message or SERVER_ERROR_MESSAGE
+            return error_event(message, fault.code or fault.type or "server_error", index).data
+        if fault.malformed_after is not None:
+            return malformed_event(index)
+        return None

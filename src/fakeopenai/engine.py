@@ -1,0 +1,196 @@
+"""Rule selection: which scenario and rule answer a request, and with which reply.
+
+First match wins: the ad-hoc rules added with ``FakeOpenAI.add`` first (newest first),
+then the loaded scenarios in load order, each rule in file order. Sequence counters
+(``replies``) are kept per rule and per ``X-Fakeopenai-Session``; one lock guards them
+and is never held across an await (``pick`` is synchronous and fast).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fakeopenai.loader import LoadedRule, LoadedScenario
+from fakeopenai.matching import describe, explain, matches
+from fakeopenai.scenario import ErrorSpec, Reply
+from fakeopenai.view import RequestView
+
+ADDED = "added"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of ``Engine.pick``: a reply to give, or why there is none."""
+
+    reply: Reply | None
+    scenario: LoadedScenario | None = None
+    rule: LoadedRule | None = None
+    step: int | None = None
+    chaos: bool = False
+    miss: str | None = None
+    exhausted: bool = False
+    seed: int | None = None
+
+    @property
+    def rule_key(self) -> str:
+        """A stable name for the rule and step, mixed into generation seeds."""
+        scenario = self.scenario.name if self.scenario else "default"
+        rule = self.rule.name if self.rule else "default"
+        return f"{scenario}/{rule}/{self.step or 0}"
+
+
+class Engine:
+    """Holds the loaded scenarios, the added rules and the sequence counters."""
+
+    def __init__(self, scenarios: Sequence[LoadedScenario] = (), *, seed: int | None = None):
+        self.seed = seed
+        self._lock = threading.Lock()
+        self._scenarios: tuple[LoadedScenario, ...] = tuple(scenarios)
+        self._added: list[LoadedRule] = []
+        self._counters: dict[tuple[str | None, str, int], int] = {}
+        self.hits: dict[tuple[str, int], int] = {}
+
+    @property
+    def scenarios(self) -> tuple[LoadedScenario, ...]:
+        return self._scenarios
+
+    @property
+    def added(self) -> tuple[LoadedRule, ...]:
+        return tuple(self._added)
+
+    @property
+    def models(self) -> frozenset[str] | None:
+        """The union of the declared model lists, or None when no scenario declares one."""
+        declared = [s.models for s in self._scenarios if s.models is not None]
+        if not declared:
+            return None
+        return frozenset(m for models in declared for m in models)
+
+    def replace(self, scenarios: Sequence[LoadedScenario]) -> None:
+        """Swap in new scenarios (and drop added rules and counters) atomically."""
+        with self._lock:
+            self._scenarios = tuple(scenarios)
+            self._added.clear()
+            self._counters.clear()
+            self.hits.clear()
+
+    def add(self, rule: LoadedRule) -> None:
+        """Add an ad-hoc rule, tried before every loaded scenario (newest first)."""
+        with self._lock:
+            self._added.insert(0, rule)
+
+    def reset(self, *, added: bool = True) -> None:
+        """Clear sequence counters and hit counts (and the added rules)."""
+        with self._lock:
+            self._counters.clear()
+            self.hits.clear()
+            if added:
+                self._added.clear()
+
+    def _candidates(self, view: RequestView) -> tuple[list[tuple[str, LoadedRule]], str | None]:
+        """The (scenario name, rule) pairs to try, in order, honouring the scenario header."""
+        pairs = [(ADDED, rule) for rule in self._added]
+        wanted = view.scenario
+        names = [s.name for s in self._scenarios]
+        if wanted is not None and wanted not in names:
+            loaded = ", ".join(repr(n) for n in names) or "none"
+            return pairs, (
+                f"the request names scenario {wanted!r} (X-Fakeopenai-Scenario), "
+                f"which is not loaded (loaded: {loaded})"
+            )
+        for scenario in self._scenarios:
+            if wanted is None or scenario.name == wanted:
+                pairs.extend((scenario.name, rule) for rule in scenario.rules)
+        return pairs, None
+
+    def _scenario(self, name: str) -> LoadedScenario | None:
+        for scenario in self._scenarios:
+            if scenario.name == name:
+                return scenario
+        return None
+
+    def pick(self, view: RequestView) -> Decision:
+        """Choose the reply for ``view``; count the step of a sequence rule."""
+        with self._lock:
+            if not self._scenarios and not self._added:
+                return Decision(reply=Reply(), seed=self.seed)  # the embedded default
+            pairs, problem = self._candidates(view)
+            for name, rule in pairs:
+                if matches(rule.match, view):
+                    return self._answer(name, rule, view)
+            return Decision(reply=None, miss=self._explain_miss(view, pairs, problem))
+
+    def _answer(self, name: str, rule: LoadedRule, view: RequestView) -> Decision:
+        scenario = self._scenario(name)
+        seed = scenario.seed if scenario and scenario.seed is not None else self.seed
+        key = (view.session, name, rule.index)
+        count = self._counters.get(key, 0)
+        self._counters[key] = count + 1
+        hit = (name, rule.index)
+        self.hits[hit] = self.hits.get(hit, 0) + 1
+        replies = rule.replies
+        if count < len(replies):
+            step = count
+        elif rule.then == "cycle":
+            step = count % len(replies)
+        elif rule.then == "error":
+            return Decision(None, scenario, rule, count, exhausted=True, seed=seed)
+        else:
+            step = len(replies) - 1
+        reply = replies[step]
+        chaos = self._chaos(scenario, rule, count, view)
+        if chaos is not None:
+            return Decision(chaos, scenario, rule, step, chaos=True, seed=seed)
+        return Decision(reply, scenario, rule, step if rule.sequence else None, seed=seed)
+
+    def _chaos(
+        self, scenario: LoadedScenario | None, rule: LoadedRule, count: int, view: RequestView
+    ) -> Reply | None:
+        """A seeded chaos reply for this request, or None (see ``fakeopenai.chaos``)."""
+        spec = rule.chaos or (scenario.chaos if scenario else None)
+        if spec is None:
+            return None
+        from fakeopenai.chaos import chaos_reply
+
+        owner = f"{scenario.name if scenario else ADDED}/{rule.name}"
+        return chaos_reply(spec, owner, count, stream=view.stream, seed=self.seed)
+
+    def _explain_miss(
+        self, view: RequestView, pairs: list[tuple[str, LoadedRule]], problem: str | None
+    ) -> str:
+        """Why nothing matched: the closest rule and each condition it failed."""
+        head = f"fakeopenai: no rule matched this {describe(view)}"
+        if problem:
+            return f"{head}: {problem}."
+        best: tuple[int, str, LoadedRule, list[str]] | None = None
+        for name, rule in pairs:
+            failures = explain(rule.match, view)
+            if best is None or len(failures) < best[0]:
+                best = (len(failures), name, rule, failures)
+        if best is None:
+            return f"{head}: no rules are loaded."
+        _, name, rule, failures = best
+        scenario = self._scenario(name)
+        where = f"{scenario.source}:{rule.line}" if scenario and rule.line else name
+        return (
+            f"{head}. Closest rule: {rule.name!r} in scenario {name!r} ({where}), which failed on: "
+            + "; ".join(failures)
+            + ". Fix the request or add a rule that matches it."
+        )
+
+
+def exhausted_error(decision: Decision) -> ErrorSpec:
+    """The 404 a ``then: error`` sequence gives once every reply was used."""
+    rule = decision.rule.name if decision.rule else "?"
+    count = len(decision.rule.replies) if decision.rule else 0
+    return ErrorSpec(
+        status=404,
+        type="fakeopenai_sequence_exhausted",
+        code="sequence_exhausted",
+        message=(
+            f"fakeopenai: rule {rule!r} has used all {count} of its replies and says "
+            "then: error. Use then: repeat or cycle, add replies, or reset the fake."
+        ),
+    )

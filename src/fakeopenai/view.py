@@ -1,0 +1,236 @@
+"""A plain, endpoint-neutral view of an API request, for matching and generation.
+
+The Chat Completions, Responses, legacy Completions and Embeddings bodies all become a
+``RequestView``: a list of ``(role, text)`` messages, the tools offered, the requested
+response format. Matching and generation read only this, so one rule can answer any
+endpoint. Built once per request from the parsed JSON body; no I/O, no validation
+(the app's guards have already checked what must be there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SYSTEM_ROLES = ("system", "developer")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message: its role and its text (text parts of a list content joined)."""
+
+    role: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A function tool the request offers."""
+
+    name: str
+    parameters: Mapping[str, Any]
+    strict: bool = False
+
+
+@dataclass(slots=True)
+class RequestView:
+    """What a rule can match on and a generator can read."""
+
+    endpoint: str
+    model: str | None
+    stream: bool
+    messages: list[Message]
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    tools: list[ToolSpec] = field(default_factory=list)
+    tool_choice: str | None = None
+    response_format: str | None = None
+    response_schema: Mapping[str, Any] | None = None
+    inputs: list[str] = field(default_factory=list)
+    scenario: str | None = None
+    session: str | None = None
+
+    @property
+    def last_message(self) -> Message | None:
+        return self.messages[-1] if self.messages else None
+
+    @property
+    def last_user(self) -> str | None:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message.text
+        return None
+
+    @property
+    def system(self) -> str | None:
+        texts = [m.text for m in self.messages if m.role in SYSTEM_ROLES]
+        return "\n".join(texts) if texts else None
+
+    @property
+    def tool_names(self) -> list[str]:
+        return [tool.name for tool in self.tools]
+
+
+def content_text(content: Any) -> str:
+    """The text of a message ``content``: a string, or the text of its text parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, Mapping):
+                text = part.get("text")
+                if isinstance(text, str):
+                    parts.append(text)
+                elif isinstance(part.get("refusal"), str):
+                    parts.append(part["refusal"])
+        return "".join(parts)
+    return ""
+
+
+def _tool_choice(value: Any) -> str | None:
+    """``"auto"`` / ``"none"`` / ``"required"``, or the forced function's name."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        function = value.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return str(function["name"])
+        if isinstance(value.get("name"), str):  # Responses API: {"type": "function", "name"}
+            return str(value["name"])
+        kind = value.get("type")
+        return str(kind) if isinstance(kind, str) else None
+    return None
+
+
+def _tools(value: Any) -> list[ToolSpec]:
+    """Function tools, in the chat (nested) or Responses (flat) shape."""
+    tools: list[ToolSpec] = []
+    if not isinstance(value, list):
+        return tools
+    for tool in value:
+        if not isinstance(tool, Mapping):
+            continue
+        spec = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+        name = spec.get("name")
+        if isinstance(name, str):
+            params = spec.get("parameters")
+            tools.append(
+                ToolSpec(
+                    name=name,
+                    parameters=params if isinstance(params, Mapping) else {},
+                    strict=bool(spec.get("strict")),
+                )
+            )
+    return tools
+
+
+def _format(value: Any) -> tuple[str | None, Mapping[str, Any] | None]:
+    """``response_format`` (chat) or ``text.format`` (Responses) → (type, schema)."""
+    if not isinstance(value, Mapping):
+        return None, None
+    kind = value.get("type")
+    schema: Any = None
+    if kind == "json_schema":
+        inner = value.get("json_schema")
+        schema = (inner if isinstance(inner, Mapping) else value).get("schema")
+    return (
+        kind if isinstance(kind, str) else None,
+        schema if isinstance(schema, Mapping) else None,
+    )
+
+
+def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+    model = body.get("model")
+    return RequestView(
+        endpoint=endpoint,
+        model=model if isinstance(model, str) else None,
+        stream=body.get("stream") is True,
+        messages=[],
+        body=body,
+        headers=headers,
+        tools=_tools(body.get("tools")),
+        tool_choice=_tool_choice(body.get("tool_choice")),
+        scenario=headers.get("x-fakeopenai-scenario"),
+        session=headers.get("x-fakeopenai-session"),
+    )
+
+
+def chat_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+    """Chat Completions: ``messages`` as they are."""
+    view = _common("chat", body, headers)
+    for message in body.get("messages") or ():
+        if isinstance(message, Mapping):
+            role = message.get("role")
+            view.messages.append(Message(str(role), content_text(message.get("content"))))
+    view.response_format, view.response_schema = _format(body.get("response_format"))
+    return view
+
+
+def responses_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+    """Responses API: ``instructions`` is the system message; ``input`` the messages."""
+    view = _common("responses", body, headers)
+    instructions = body.get("instructions")
+    if isinstance(instructions, str):
+        view.messages.append(Message("system", instructions))
+    items = body.get("input")
+    if isinstance(items, str):
+        view.messages.append(Message("user", items))
+    elif isinstance(items, list):
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            kind = item.get("type")
+            if kind == "function_call_output":
+                output = item.get("output")
+                view.messages.append(Message("tool", content_text(output)))
+            elif kind == "function_call":
+                # An earlier call echoed back (the Agents SDK does): in chat terms an
+                # assistant message with tool_calls and no text.
+                view.messages.append(Message("assistant", ""))
+            elif isinstance(item.get("role"), str):
+                view.messages.append(Message(item["role"], content_text(item.get("content"))))
+    text = body.get("text")
+    if isinstance(text, Mapping):
+        view.response_format, view.response_schema = _format(text.get("format"))
+    return view
+
+
+def _strings(value: Any) -> list[str]:
+    """A prompt or embeddings input: a string, a list of strings, or token arrays."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        if value and all(isinstance(v, int) for v in value):
+            return [" ".join(str(v) for v in value)]
+        return [_one_string(v) for v in value]
+    return []
+
+
+def _one_string(value: Any) -> str:
+    """One prompt or input: a string as is, a token array as its ids (never raises: the
+    endpoint's checks refuse other shapes before matching)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return " ".join(str(token) for token in value)
+    return str(value)
+
+
+def completions_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+    """Legacy Completions: each prompt is a user message."""
+    view = _common("completions", body, headers)
+    view.inputs = _strings(body.get("prompt"))
+    view.messages = [Message("user", text) for text in view.inputs]
+    return view
+
+
+def embeddings_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
+    """Embeddings: each input is a user message (so text conditions still work)."""
+    view = _common("embeddings", body, headers)
+    view.inputs = _strings(body.get("input"))
+    view.messages = [Message("user", text) for text in view.inputs]
+    return view

@@ -1,0 +1,157 @@
+"""The Responses API's streamed events (WIRE.md §4.2), with ``event: <type>`` lines.
+
+``response.created`` and ``response.in_progress`` first, then per output item
+``output_item.added`` → its content events → ``output_item.done``, and last
+``response.completed`` (or ``response.incomplete`` when the reply stopped on length or
+a content filter). ``sequence_number`` runs 0..n over the events in order, the same
+response id is on every lifecycle event, and there is no ``[DONE]``. Text deltas and
+function-call argument deltas are the content frames stream faults count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fakeopenai.filled import Filled
+from fakeopenai.wire.responses import (
+    ItemIds,
+    Meta,
+    call_item,
+    has_message,
+    message_item,
+    output_items,
+    response_object,
+    status_of,
+    text_part,
+)
+from fakeopenai.wire.sse import Frame, event_frame
+
+Event = tuple[dict[str, Any], bool]  # (payload without sequence_number, is content)
+
+
+def _message_events(
+    filled: Filled, item_id: str, output_index: int, pieces: Sequence[str]
+) -> list[Event]:
+    """The message item: added, its one content part, the deltas, and the dones."""
+    refusal = filled.refusal is not None and filled.content is None
+    kind = "response.refusal" if refusal else "response.output_text"
+    whole = filled.refusal if refusal else filled.content
+    at = {"item_id": item_id, "output_index": output_index}
+    part_at = {"content_index": 0, **at}
+    done_status = "incomplete" if status_of(filled) == "incomplete" else "completed"
+    events: list[Event] = [
+        (
+            {
+                "type": "response.output_item.added",
+                "item": message_item(filled, item_id, "in_progress", empty=True),
+                "output_index": output_index,
+            },
+            False,
+        ),
+        ({"type": "response.content_part.added", **part_at, "part": text_part(filled, "")}, False),
+    ]
+    for piece in pieces:
+        delta: dict[str, Any] = {"type": f"{kind}.delta", **part_at, "delta": piece}
+        if not refusal:
+            delta["logprobs"] = []
+        events.append((delta, True))
+    if refusal:
+        events.append(({"type": "response.refusal.done", **part_at, "refusal": whole}, False))
+    else:
+        done = {"type": "response.output_text.done", **part_at, "logprobs": [], "text": whole or ""}
+        events.append((done, False))
+    events.append(({"type": "response.content_part.done", **part_at, "part": text_part(filled)}, False))
+    item = message_item(filled, item_id, done_status)
+    events.append(
+        ({"type": "response.output_item.done", "item": item, "output_index": output_index}, False)
+    )
+    return events
+
+
+def _call_events(
+    filled: Filled, index: int, item_id: str, output_index: int, pieces: Sequence[str]
+) -> list[Event]:
+    """One function call item: added (empty arguments), argument deltas, dones."""
+    call = filled.tool_calls[index]
+    at = {"item_id": item_id, "output_index": output_index}
+    added = call_item(filled, index, item_id, "in_progress", "")
+    events: list[Event] = [
+        ({"type": "response.output_item.added", "item": added, "output_index": output_index}, False)
+    ]
+    for piece in pieces:
+        events.append(({"type": "response.function_call_arguments.delta", **at, "delta": piece}, True))
+    done = {
+        "type": "response.function_call_arguments.done",
+        **at,
+        "name": call.name,
+        "arguments": call.arguments,
+    }
+    events.append((done, False))
+    item = call_item(filled, index, item_id, "completed", call.arguments)
+    events.append(
+        ({"type": "response.output_item.done", "item": item, "output_index": output_index}, False)
+    )
+    return events
+
+
+def stream_frames(
+    filled: Filled,
+    meta: Meta,
+    request: Mapping[str, Any],
+    ids: ItemIds,
+    *,
+    text_pieces: Sequence[str],
+    argument_pieces: Sequence[Sequence[str]],
+) -> list[Frame]:
+    """Every event of a streamed response, numbered 0..n."""
+    started = response_object(filled, meta, request, status="in_progress", output=[])
+    events: list[Event] = [
+        ({"type": "response.created", "response": started}, False),
+        ({"type": "response.in_progress", "response": started}, False),
+    ]
+    output_index = 0
+    if has_message(filled):
+        events += _message_events(filled, ids.message, output_index, text_pieces)
+        output_index += 1
+    for index, call in enumerate(filled.tool_calls):
+        pieces = argument_pieces[index] if index < len(argument_pieces) else [call.arguments]
+        events += _call_events(filled, index, ids.calls[index], output_index, pieces)
+        output_index += 1
+    status = status_of(filled)
+    final = response_object(
+        filled,
+        meta,
+        request,
+        status=status,
+        output=output_items(filled, ids),
+        completed_at=int(time.time()),
+    )
+    events.append(({"type": f"response.{status}", "response": final}, False))
+    return [
+        event_frame({**payload, "sequence_number": number}, content)
+        for number, (payload, content) in enumerate(events)
+    ]
+
+
+def error_event(message: str, code: str | None, sequence_number: int) -> Frame:
+    """The bare ``error`` event the API sends when a stream fails mid-way."""
+    payload = {
+        "type": "error",
+        "code": code,
+        "message": message,
+        "param": None,
+        "sequence_number": sequence_number,
+    }
+    return event_frame(payload)
+
+
+def malformed_event(sequence_number: int) -> bytes:
+    """A text delta event whose JSON is cut off: the client's JSON decoder fails on it."""
+    return (
+        b"event: response.output_text.delta\n"
+        b'data: {"type":"response.output_text.delta","sequence_number":'
+        + str(sequence_number).encode()
+        + b',"delta":\n\n'
+    )

@@ -1,0 +1,37 @@
+"""Shared test fixtures: real servers on 127.0.0.1, real SDK clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from fakeopenai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module")
+def examples() -> Iterator[FakeOpenAI]:
+    """A server loaded with every example scenario (module scope: reset per test)."""
+    with FakeOpenAI(SCENARIOS, seed=7) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(examples: FakeOpenAI) -> FakeOpenAI:
+    examples.reset()
+    return examples
+
+
+@pytest.fixture
+def client(fake: FakeOpenAI) -> openai.OpenAI:
+    """A strict client: every response must validate against the SDK's models."""
+    return openai.OpenAI(
+        base_url=fake.base_url, api_key=fake.api_key, _strict_response_validation=True
+    )
