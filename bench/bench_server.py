@@ -146,7 +146,8 @@ def main() -> None:
                 rps = measure(kind, args.port, args.seconds, args.connections, scenario)
                 results[kind].append(rps)
     bare, fake = max(results["bare"]), max(results["fake"])
-    print(f"non-streamed chat, {args.connections} connections, best of {args.rounds} x {args.seconds}s")
+    runs = f"best of {args.rounds} x {args.seconds}s"
+    print(f"non-streamed chat, {args.connections} connections, {runs}")
     print(f"  bare Starlette endpoint : {bare:8.0f} req/s")
     print(f"  fakeopenai (scripted)   : {fake:8.0f} req/s")
     print(f"  ratio                   : {fake / bare:8.2f}")

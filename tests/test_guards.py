@@ -49,7 +49,12 @@ USER = [{"role": "user", "content": "hi"}]
     ("body", "message", "param", "code"),
     [
         ({"messages": USER}, "you must provide a model parameter", None, None),
-        ({"model": "m"}, "Missing required parameter: 'messages'.", "messages", "missing_required_parameter"),
+        (
+            {"model": "m"},
+            "Missing required parameter: 'messages'.",
+            "messages",
+            "missing_required_parameter",
+        ),
         (
             {"model": "m", "messages": [{"role": "wizard", "content": "x"}]},
             "Invalid value: 'wizard'. Supported values are: 'system', 'assistant', 'user', "
@@ -150,7 +155,9 @@ def test_streaming_is_decided_by_the_body_not_accept(http: httpx.Client) -> None
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 chat_like = st.fixed_dictionaries(
@@ -160,7 +167,11 @@ chat_like = st.fixed_dictionaries(
         "messages": json_values
         | st.lists(
             st.fixed_dictionaries(
-                {}, optional={"role": json_values | st.sampled_from(["user", "tool"]), "content": json_values}
+                {},
+                optional={
+                    "role": json_values | st.sampled_from(["user", "tool"]),
+                    "content": json_values,
+                },
             ),
             max_size=3,
         ),
@@ -173,7 +184,9 @@ chat_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=chat_like | json_values)
 def test_random_json_never_gets_an_unscripted_5xx(http: httpx.Client, body: Any) -> None:
     response = post(http, body)
@@ -182,7 +195,9 @@ def test_random_json_never_gets_an_unscripted_5xx(http: httpx.Client, body: Any)
         envelope(response)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(raw=st.binary(max_size=64))
 def test_random_bytes_get_the_envelope(http: httpx.Client, raw: bytes) -> None:
     response = http.post("/v1/chat/completions", content=raw)

@@ -28,8 +28,15 @@ def test_completion_has_every_field_strict_clients_read() -> None:
     filled = Filled("gpt-4o", "Hi", usage=TokenUsage(5, 1))
     body = chat.completion(filled, META)
     assert list(body) == [
-        "id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"
-    ]  # fmt: skip
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "service_tier",
+        "system_fingerprint",
+    ]
     assert body["choices"][0] == {
         "index": 0,
         "message": {"role": "assistant", "content": "Hi", "refusal": None, "annotations": []},
@@ -56,15 +63,23 @@ def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
     calls = (FilledToolCall("call_a", "f", '{"x":1}'), FilledToolCall("call_b", "g", "{}"))
     filled = Filled("m", None, tool_calls=calls, finish_reason="tool_calls")
     frames = chat.stream_frames(
-        filled, META, content_pieces=[], argument_pieces=[['{"x":', "1}"], ["{}"]],
+        filled,
+        META,
+        content_pieces=[],
+        argument_pieces=[['{"x":', "1}"], ["{}"]],
         include_usage=False,
-    )  # fmt: skip
+    )
     deltas = [c["choices"][0]["delta"] for c in payloads(frames)]
     assert deltas[0] == {
         "role": "assistant",
         "content": None,
         "tool_calls": [
-            {"index": 0, "id": "call_a", "type": "function", "function": {"name": "f", "arguments": ""}}
+            {
+                "index": 0,
+                "id": "call_a",
+                "type": "function",
+                "function": {"name": "f", "arguments": ""},
+            }
         ],
         "refusal": None,
     }

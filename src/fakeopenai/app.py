@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -38,7 +38,12 @@ from fakeopenai.respond import (
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
 from fakeopenai.streaming import PacedStream
-from fakeopenai.wire.errors import MALFORMED_JSON_MESSAGE, NO_KEY_MESSAGE, WRONG_KEY_MESSAGE, mask_key
+from fakeopenai.wire.errors import (
+    MALFORMED_JSON_MESSAGE,
+    NO_KEY_MESSAGE,
+    WRONG_KEY_MESSAGE,
+    mask_key,
+)
 from fakeopenai.wire.gateway import with_schema
 
 log = logging.getLogger("fakeopenai")
@@ -81,7 +86,9 @@ def _check_key(settings: Settings, headers: Mapping[str, str]) -> None:
     if not given:
         raise ApiError(401, NO_KEY_MESSAGE)
     if given != settings.api_key:
-        raise ApiError(401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key")
+        raise ApiError(
+            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
+        )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -130,6 +137,11 @@ class Api:
             return await self._handle(request, headers, entry)
         except ApiError as error:
             return error_response(error, entry)
+        except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
+            entry.client_disconnected = True
+            entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
+            entry.mark("total_ms")
+            return Response(status_code=499)
         except Exception as exc:  # never an unscripted 500 without the envelope
             log.exception("fakeopenai: internal error answering %s", request.url.path)
             return error_response(
@@ -169,9 +181,12 @@ class Api:
         if decision.miss is not None:
             entry.miss = decision.miss
             raise ApiError(
-                404, decision.miss, "fakeopenai_no_match", code="no_match",
+                404,
+                decision.miss,
+                "fakeopenai_no_match",
+                code="no_match",
                 headers={"x-should-retry": "false"},
-            )  # fmt: skip
+            )
         if decision.exhausted:
             raise scripted_error(exhausted_error(decision), Reply(no_retry=True), view.model)
         reply = decision.reply or Reply()

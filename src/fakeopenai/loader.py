@@ -73,6 +73,16 @@ class LoadedScenario:
 
 CHECKS: list[Callable[[LoadedScenario], list[Issue]]] = []
 
+
+def _register_builtin_checks() -> None:
+    """Template syntax and names are checked at load time, with file:line."""
+    from fakeopenai.generate.checks import check_templates
+
+    CHECKS.append(check_templates)
+
+
+_register_builtin_checks()
+
 _SUFFIXES = (".yaml", ".yml")
 
 

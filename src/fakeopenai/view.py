@@ -114,7 +114,8 @@ def _tools(value: Any) -> list[ToolSpec]:
     for tool in value:
         if not isinstance(tool, Mapping):
             continue
-        spec = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+        function = tool.get("function")
+        spec: Mapping[str, Any] = function if isinstance(function, Mapping) else tool
         name = spec.get("name")
         if isinstance(name, str):
             params = spec.get("parameters")
@@ -145,6 +146,7 @@ def _format(value: Any) -> tuple[str | None, Mapping[str, Any] | None]:
 
 def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
     model = body.get("model")
+    tools = _tools(body.get("tools"))
     return RequestView(
         endpoint=endpoint,
         model=model if isinstance(model, str) else None,
@@ -152,8 +154,10 @@ def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) 
         messages=[],
         body=body,
         headers=headers,
-        tools=_tools(body.get("tools")),
-        tool_choice=_tool_choice(body.get("tool_choice")),
+        tools=tools,
+        # The API's default is "auto" when tools are offered, so a rule matching
+        # tool_choice: auto matches a request that leaves it out.
+        tool_choice=_tool_choice(body.get("tool_choice")) or ("auto" if tools else None),
         scenario=headers.get("x-fakeopenai-scenario"),
         session=headers.get("x-fakeopenai-session"),
     )

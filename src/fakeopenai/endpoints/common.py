@@ -42,7 +42,10 @@ def require_model(body: Mapping[str, Any]) -> None:
 
 def missing(param: str) -> ApiError:
     return ApiError(
-        400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
+        400,
+        f"Missing required parameter: '{param}'.",
+        param=param,
+        code="missing_required_parameter",
     )
 
 

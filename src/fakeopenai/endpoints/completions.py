@@ -34,24 +34,17 @@ def _texts(turn: Turn) -> list[str]:
 
 
 def _usage(turn: Turn, choices: int) -> TokenUsage:
-    """Counted usage for every choice; the reply's ``usage`` keys win."""
+    """Usage for every choice: prompt tokens counted on the prompts (token arrays by
+    their length), completion tokens times the choices; a count the reply's ``usage``
+    sets (already in ``filled.usage``) is kept as given."""
     scripted = turn.reply.usage
-    counted = dataclasses.replace(
-        turn.filled.usage,
-        prompt_tokens=inputs.token_count(turn.view.body.get("prompt"), turn.view.inputs),
-        completion_tokens=turn.filled.usage.completion_tokens * choices,
-    )
-    if scripted is None:
-        return counted
-    return dataclasses.replace(
-        counted,
-        prompt_tokens=turn.filled.usage.prompt_tokens
-        if scripted.prompt_tokens is not None
-        else counted.prompt_tokens,
-        completion_tokens=turn.filled.usage.completion_tokens
-        if scripted.completion_tokens is not None
-        else counted.completion_tokens,
-    )
+    usage = turn.filled.usage
+    if scripted is None or scripted.prompt_tokens is None:
+        counted = inputs.token_count(turn.view.body.get("prompt"), turn.view.inputs)
+        usage = dataclasses.replace(usage, prompt_tokens=counted)
+    if scripted is None or scripted.completion_tokens is None:
+        usage = dataclasses.replace(usage, completion_tokens=usage.completion_tokens * choices)
+    return usage
 
 
 class CompletionsEndpoint:
@@ -64,10 +57,9 @@ class CompletionsEndpoint:
         if "prompt" not in body:
             raise missing("prompt")
         inputs.check("prompt", body["prompt"], allow_empty_text=True)
-        for flag in ("echo",):
-            value = body.get(flag)
-            if value is not None and not isinstance(value, bool):
-                raise invalid_type(flag, "a boolean", value)
+        echo = body.get("echo")
+        if echo is not None and not isinstance(echo, bool):
+            raise invalid_type("echo", "a boolean", echo)
         check_stream(body)
 
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:

@@ -74,7 +74,7 @@ class EmbeddingsEndpoint:
             size = _dimensions(turn.view.body)
             return [wire.vector(text, turn.seed, size) for text in texts]
         if not isinstance(pinned[0], list):  # one vector for every input
-            one = wire.pinned(pinned)  # type: ignore[arg-type]
+            one = wire.pinned(pinned)
             return [one for _ in texts]
         if len(pinned) != len(texts):
             raise ApiError(
@@ -85,7 +85,7 @@ class EmbeddingsEndpoint:
                 "fakeopenai_reply_error",
                 headers={"x-should-retry": "false"},
             )
-        return [wire.pinned(values) for values in pinned]  # type: ignore[arg-type]
+        return [wire.pinned(values) for values in pinned]
 
     def body(self, turn: Turn) -> dict[str, Any]:
         scripted = turn.reply.usage.prompt_tokens if turn.reply.usage else None

@@ -14,7 +14,7 @@ from fakeopenai.wire import ids
 from fakeopenai.wire.chunking import split, split_arguments
 from fakeopenai.wire.errors import SERVER_ERROR_MESSAGE
 from fakeopenai.wire.responses import ItemIds, Meta, output_items, response_object, status_of
-from fakeopenai.wire.responses_stream import error_event, malformed_event, stream_frames
+from fakeopenai.wire.responses_stream import error_event, stream_frames
 from fakeopenai.wire.sse import Frame
 
 
@@ -80,11 +80,10 @@ class ResponsesEndpoint:
         )
 
     def fault_frame(self, fault: Fault, index: int) -> bytes | None:
-        """The Responses form of an ``error_event`` or ``malformed`` fault striking before
-        event ``index`` (which is also the sequence number the next event would take)."""
-        if fault.error_event_after is not None:
-            message = fault.message or SERVER_ERROR_MESSAGE
-            return error_event(message, fault.code or fault.type or "server_error", index).data
-        if fault.malformed_after is not None:
-            return malformed_event(index)
-        return None
+        """An ``error_event`` fault as the Responses API's typed ``error`` event, striking
+        before event ``index`` (so ``index`` is also its sequence number). Other faults
+        keep the generic form (a malformed fault cuts the next event in half)."""
+        if fault.error_event_after is None:
+            return None
+        message = fault.message or SERVER_ERROR_MESSAGE
+        return error_event(message, fault.code or fault.type or "server_error", index).data

@@ -89,11 +89,11 @@ class _Chunks:
         }
         self.include_usage = include_usage
 
-    def frame(self, delta: dict[str, Any], finish: str | None = None, content: bool = False) -> Frame:
+    def frame(
+        self, delta: dict[str, Any], finish: str | None = None, content: bool = False
+    ) -> Frame:
         chunk = dict(self.head)
-        chunk["choices"] = [
-            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        ]
+        chunk["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
         if self.include_usage:  # usage: null on every chunk but the last (spec)
             chunk["usage"] = None
         return data_frame(chunk, content)

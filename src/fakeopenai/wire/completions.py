@@ -46,9 +46,7 @@ def _choice(index: int, text: str, finish: str | None) -> dict[str, Any]:
     return {"text": text, "index": index, "logprobs": None, "finish_reason": finish}
 
 
-def completion(
-    texts: Sequence[str], meta: Meta, usage: TokenUsage, reason: str
-) -> dict[str, Any]:
+def completion(texts: Sequence[str], meta: Meta, usage: TokenUsage, reason: str) -> dict[str, Any]:
     """The non-streamed ``text_completion`` object, one choice per text."""
     return {
         "id": meta.id,

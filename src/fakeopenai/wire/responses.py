@@ -131,7 +131,9 @@ def has_message(filled: Filled) -> bool:
     return filled.content is not None or filled.refusal is not None or not filled.tool_calls
 
 
-def message_item(filled: Filled, item_id: str, status: str, *, empty: bool = False) -> dict[str, Any]:
+def message_item(
+    filled: Filled, item_id: str, status: str, *, empty: bool = False
+) -> dict[str, Any]:
     """The assistant ``message`` output item (``empty``: as first announced in a stream)."""
     return {
         "id": item_id,
@@ -142,7 +144,9 @@ def message_item(filled: Filled, item_id: str, status: str, *, empty: bool = Fal
     }
 
 
-def call_item(filled: Filled, index: int, item_id: str, status: str, arguments: str) -> dict[str, Any]:
+def call_item(
+    filled: Filled, index: int, item_id: str, status: str, arguments: str
+) -> dict[str, Any]:
     """A ``function_call`` output item for ``filled.tool_calls[index]``."""
     call = filled.tool_calls[index]
     return {

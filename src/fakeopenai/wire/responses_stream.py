@@ -62,7 +62,9 @@ def _message_events(
     else:
         done = {"type": "response.output_text.done", **part_at, "logprobs": [], "text": whole or ""}
         events.append((done, False))
-    events.append(({"type": "response.content_part.done", **part_at, "part": text_part(filled)}, False))
+    events.append(
+        ({"type": "response.content_part.done", **part_at, "part": text_part(filled)}, False)
+    )
     item = message_item(filled, item_id, done_status)
     events.append(
         ({"type": "response.output_item.done", "item": item, "output_index": output_index}, False)
@@ -81,7 +83,9 @@ def _call_events(
         ({"type": "response.output_item.added", "item": added, "output_index": output_index}, False)
     ]
     for piece in pieces:
-        events.append(({"type": "response.function_call_arguments.delta", **at, "delta": piece}, True))
+        events.append(
+            ({"type": "response.function_call_arguments.delta", **at, "delta": piece}, True)
+        )
     done = {
         "type": "response.function_call_arguments.done",
         **at,
@@ -145,13 +149,3 @@ def error_event(message: str, code: str | None, sequence_number: int) -> Frame:
         "sequence_number": sequence_number,
     }
     return event_frame(payload)
-
-
-def malformed_event(sequence_number: int) -> bytes:
-    """A text delta event whose JSON is cut off: the client's JSON decoder fails on it."""
-    return (
-        b"event: response.output_text.delta\n"
-        b'data: {"type":"response.output_text.delta","sequence_number":'
-        + str(sequence_number).encode()
-        + b',"delta":\n\n'
-    )

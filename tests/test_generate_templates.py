@@ -1,0 +1,182 @@
+"""Reply templates: context, errors, load-time checks and the sandbox (generate.templates)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from fakeopenai import loader
+from fakeopenai.errors import FakeOpenAIError
+from fakeopenai.generate import TemplateError, check_templates
+from fakeopenai.generate.seeding import faker_instance
+from fakeopenai.generate.templates import (
+    SafeFaker,
+    compile_template,
+    is_template,
+    render,
+    request_context,
+)
+from fakeopenai.view import RequestView, chat_view, responses_view
+
+BODY = {
+    "model": "gpt-4o",
+    "temperature": 0.2,
+    "messages": [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": []},
+        {"role": "tool", "tool_call_id": "call_1", "content": "21 C, sunny"},
+    ],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}],
+}
+
+
+def context(view: RequestView | None = None, seed: int = 1) -> Mapping[str, Any]:
+    fake = faker_instance()
+    fake.seed_instance(seed)
+    return {"request": request_context(view or chat_view(BODY, {})), "faker": SafeFaker(fake)}
+
+
+def test_markers_make_a_template() -> None:
+    assert is_template("Hi {{ request.model }}")
+    assert is_template("{% if true %}x{% endif %}")
+    assert not is_template("Plain text with { braces }")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ request.model }}", "gpt-4o"),
+        ("{{ request.temperature }}", "0.2"),
+        ("{{ request.last_user }}", "Weather in Paris?"),
+        ("{{ request.last_message }}", "21 C, sunny"),
+        ("{{ request.system }}", "You are terse."),
+        ("{{ request.tools | join(',') }}", "get_weather"),
+        ("{{ request.tool_result }}", "21 C, sunny"),
+        ("{{ request.messages | length }}", "4"),
+        ("{{ request.messages[1].content }}", "Weather in Paris?"),
+        ("{{ request.body.model }}", "gpt-4o"),
+        ("{{ request.last_user | upper }}!\n", "WEATHER IN PARIS?!\n"),
+    ],
+)
+def test_request_fields_are_visible(source: str, expected: str) -> None:
+    assert render(source, context()) == expected
+
+
+def test_responses_requests_expose_their_input_as_messages() -> None:
+    view = responses_view({"model": "gpt-4o", "input": "Tell me a joke"}, {})
+    out = render("{{ request.messages[0].content }}/{{ request.tool_result }}", context(view))
+    assert out == "Tell me a joke/None"
+
+
+def test_faker_is_seeded() -> None:
+    source = "{{ faker.name() }} from {{ faker.city() }}"
+    assert render(source, context(seed=3)) == render(source, context(seed=3))
+    assert render(source, context(seed=3)) != render(source, context(seed=4))
+
+
+def test_template_error_is_a_fakeopenai_error() -> None:
+    assert issubclass(TemplateError, FakeOpenAIError)
+
+
+def test_an_undefined_name_is_an_error_not_empty_text() -> None:
+    with pytest.raises(TemplateError, match="'reqest' is undefined"):
+        render("Hi {{ reqest.model }}", context())
+    with pytest.raises(TemplateError, match="no attribute 'modle'"):
+        render("Hi {{ request.modle }}", context())
+
+
+def test_a_syntax_error_names_the_problem() -> None:
+    with pytest.raises(TemplateError, match="template syntax error: unexpected '}'"):
+        compile_template("{{ request.model }")
+
+
+def test_each_source_compiles_once() -> None:
+    assert compile_template("{{ 1 + 1 }}") is compile_template("{{ 1 + 1 }}")
+
+
+ESCAPES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ request.__class__ }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ lipsum.__globals__['os'] }}",
+    "{{ joiner.__init__.__globals__.__builtins__.open('/etc/passwd').read() }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ faker.__class__ }}",
+    "{{ faker._generator }}",
+    "{{ faker.seed_instance(1) }}",
+    "{{ faker.format('__class__') }}",
+    "{{ faker.pydict(value_types=['__class__']) }}",
+    "{{ faker.pystr_format('{{__class__}}') }}",
+    "{{ faker.add_provider }}",
+    "{{ '{0.__class__}'.format(request) }}",
+    "{{ request.messages.append(1) }}",
+    "{{ request.body.update({'model': 'x'}) }}",
+    "{{ open('/etc/passwd').read() }}",
+    "{{ __import__('os') }}",
+    "{% import 'os' as os %}",
+    "{% include '/etc/passwd' %}",
+    "{{ range(10 ** 12) | list }}",
+    "{{ config }}",
+]
+
+
+@pytest.mark.parametrize("source", ESCAPES)
+def test_sandbox_escapes_fail_cleanly(source: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        render(source, context())
+    assert "template" in str(caught.value)
+    assert BODY["messages"][3]["content"] == "21 C, sunny"  # nothing was mutated
+
+
+def test_refused_attribute_says_unsafe() -> None:
+    with pytest.raises(TemplateError, match="unsafe"):
+        render("{{ request.__class__.__mro__ }}", context())
+
+
+SCENARIO = """\
+name: templated
+rules:
+  - name: ok
+    reply:
+      content: "Hello {{ request.last_user }}"
+  - name: broken
+    reply:
+      content: "Hello {{ request.last_user }"
+  - name: typo
+    replies:
+      - content: plain
+      - content: "{{ reqest.model }}"
+  - name: args
+    reply:
+      tool_calls:
+        - function: f
+          arguments: {nested: {deep: "{% if %}"}}
+"""
+
+
+def test_check_templates_reports_file_line_and_location() -> None:
+    scenario = loader.load_text(SCENARIO, source="templated.yaml")
+    issues = check_templates(scenario)
+    assert [(i.file, i.line, i.location) for i in issues] == [
+        ("templated.yaml", 6, "rules[1].reply.content"),
+        ("templated.yaml", 9, "rules[2].replies[1].content"),
+        ("templated.yaml", 13, "rules[3].reply.tool_calls[0].arguments.nested.deep"),
+    ]
+    assert issues[0].message == "template syntax error: unexpected '}'"
+    assert issues[1].message == (
+        "template uses unknown name 'reqest' (templates see request and faker)"
+    )
+    assert issues[2].message.startswith("template syntax error: ")
+
+
+def test_check_templates_accepts_loops_and_set_variables() -> None:
+    text = """\
+rules:
+  - reply:
+      content: "{% set n = 2 %}{% for m in request.messages %}{{ loop.index }}{% endfor %}{{ n }}"
+"""
+    assert check_templates(loader.load_text(text)) == []
