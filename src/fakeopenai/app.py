@@ -190,7 +190,8 @@ class Api:
         if decision.exhausted:
             raise scripted_error(exhausted_error(decision), Reply(no_retry=True), view.model)
         reply = decision.reply or Reply()
-        if reply.latency is None and decision.scenario is None and decision.rule is None:
+        if reply.latency is None and core.settings.default_latency is not None:
+            # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
         return await self._answer(endpoint, view, reply, decision, entry)
 

@@ -16,6 +16,7 @@ from fakeopenai import __version__
 from fakeopenai.errors import FakeOpenAIError, ScenarioError
 
 MIB = 1024 * 1024
+GRACE_SECONDS = 2  # open streams get this long after Ctrl+C
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +28,8 @@ def main() -> None:
 def _summary(scenarios: list[Any]) -> str:
     rules = sum(len(s.rules) for s in scenarios)
     names = ", ".join(s.name for s in scenarios)
-    return f"{len(scenarios)} scenario{'s' * (len(scenarios) != 1)}, {rules} rules ({names})"
+    count = len(scenarios)
+    return f"{count} scenario{'s' * (count != 1)}, {rules} rule{'s' * (rules != 1)} ({names})"
 
 
 @main.command()
@@ -47,7 +49,7 @@ def _summary(scenarios: list[Any]) -> str:
     default="info",
     show_default=True,
 )
-def serve(
+def serve(  # noqa: PLR0917 (click passes the options by keyword)
     paths: tuple[str, ...],
     host: str,
     port: int,
@@ -61,12 +63,12 @@ def serve(
     log_level: str,
 ) -> None:
     """Serve the OpenAI API from scenario files or folders (none: generated text)."""
-    import uvicorn
-
     from fakeopenai.app import create_app
+    from fakeopenai.logs import configure_console
     from fakeopenai.serving import bind
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
 
+    configure_console(log_level)
     settings = Settings(
         seed=seed,
         api_key=api_key,
@@ -89,14 +91,68 @@ def serve(
         f"fakeopenai {__version__}: http://{shown}:{bound}/v1 serving {loaded}; "
         f"inspector http://{shown}:{bound}/_fakeopenai/"
     )
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    for warning in _warnings(host, paths, reload, control_token):
+        click.echo(warning, err=True)
+    reloader = None
+    if reload and paths:
+        from fakeopenai.reload import Reloader
+
+        reloader = Reloader(core.engine, list(paths)).start()
+        click.echo(f"fakeopenai: watching {', '.join(paths)} for changes", err=True)
+    try:
+        _server(app, log_level).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
+        pass
+    finally:
+        if reloader is not None:
+            reloader.stop()
+
+
+def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None) -> list[str]:
+    """Set-ups that work but are probably not what was meant."""
+    found = []
+    if reload and not paths:
+        found.append("fakeopenai: --reload has nothing to watch (no scenario paths given)")
+    if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+        found.append(
+            f"fakeopenai: listening on {host}, reachable from other machines; "
+            "consider --control-token so they cannot reprogram the fake"
+        )
+    return found
+
+
+def _server(app: Any, log_level: str) -> Any:
+    """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts."""
+    import uvicorn
+
+    from fakeopenai.inspector import signal_shutdown
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            signal_shutdown(app)
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(
+        app,
+        # Our own line per request replaces uvicorn's access log; its start-up lines
+        # repeat the banner, so uvicorn speaks only for warnings (or when debugging).
+        log_level="debug" if log_level == "debug" else "warning",
+        access_log=False,
+        lifespan="off",
+        # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
+    return Server(config)
 
 
 def cor_list(origins: tuple[str, ...]) -> tuple[str, ...]:
-    """Origins as given, without duplicates."""
-    return tuple(dict.fromkeys(origins))
+    """Origins in the form browsers send them, without duplicates."""
+    from fakeopenai.cors import normalise_origin
+
+    try:
+        return tuple(dict.fromkeys(normalise_origin(o) for o in origins))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cors-origin") from None
 
 
 @main.command()

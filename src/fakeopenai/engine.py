@@ -1,6 +1,6 @@
 """Rule selection: which scenario and rule answer a request, and with which reply.
 
-First match wins: the ad-hoc rules added with ``FakeOpenAI.add`` first (newest first),
+First match wins: the ad-hoc rules added with ``FakeOpenAI.add`` first (in the order added),
 then the loaded scenarios in load order, each rule in file order. Sequence counters
 (``replies``) are kept per rule and per ``X-Fakeopenai-Session``; one lock guards them
 and is never held across an await (``pick`` is synchronous and fast).
@@ -77,9 +77,10 @@ class Engine:
             self.hits.clear()
 
     def add(self, rule: LoadedRule) -> None:
-        """Add an ad-hoc rule, tried before every loaded scenario (newest first)."""
+        """Append an ad-hoc rule: added rules are tried, in the order added, before
+        every loaded scenario."""
         with self._lock:
-            self._added.insert(0, rule)
+            self._added.append(rule)
 
     def reset(self, *, added: bool = True) -> None:
         """Clear sequence counters and hit counts (and the added rules)."""

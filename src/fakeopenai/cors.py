@@ -1,0 +1,70 @@
+"""CORS for browser apps that call the fake directly (``--cors-origin``).
+
+Only the origins given are allowed (``*`` for any). Preflights allow every requested
+header: the SDKs send a growing family (``authorization``, ``content-type``,
+``x-stainless-*``, ``openai-*``, ``api-key``, ``x-fakeopenai-*``) and the fake has no
+reason to refuse a header from an origin the developer trusts, so mirroring them beats a
+list that falls behind. The API's own headers are exposed by name (and ``*`` for scripted
+ones). The control API's writes stay refused from any other origin (``control.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+EXPOSED = (
+    "x-request-id",
+    "openai-processing-ms",
+    "openai-version",
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+    "*",  # headers a scenario scripts itself (non-credentialed requests)
+)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def normalise_origin(origin: str) -> str:
+    """``scheme://host[:port]`` as browsers send it in ``Origin`` (or ``*``).
+
+    Raises ``ValueError`` for anything else, since a path or a missing scheme would never
+    match and the browser would just report a CORS failure.
+    """
+    value = origin.strip().rstrip("/")
+    if value == "*":
+        return value
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or "/" in rest:
+        raise ValueError(
+            f"fakeopenai: --cors-origin {origin!r} is not an origin; give "
+            "scheme://host[:port] (e.g. http://localhost:5173) or *"
+        )
+    return f"{scheme.lower()}://{rest.lower()}"
+
+
+def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
+    """The middleware for ``origins`` (none when the list is empty: no CORS at all)."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=[normalise_origin(o) for o in origins],
+            allow_methods=METHODS,
+            allow_headers=["*"],
+            expose_headers=EXPOSED,
+            # A page served from a public address calling the fake on loopback (Chrome's
+            # Private Network Access) is allowed once its origin is.
+            allow_private_network=True,
+            max_age=600,
+        )
+    ]

@@ -1,0 +1,111 @@
+"""One readable console line per API request, and the console set-up of ``fakeopenai serve``.
+
+``RequestLog`` is an ASGI middleware around the whole app: it sees when a response has
+really finished (a stream included) and what status left, and reads the rest from the
+journal entry the API handler leaves in the scope (``ENTRY_KEY``). Lines go to the
+``fakeopenai.requests`` logger at INFO, so they show with ``--log-level info`` and stay
+quiet at ``warning`` (and in-process, unless a test asks for them with ``caplog``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from fakeopenai.journal import Entry
+
+ENTRY_KEY = "fakeopenai.entry"  # scope key: the journal entry of an API request
+MISS_LIMIT = 240  # characters of a no-match explanation kept on the line
+MISS_ADVICE = " Fix the request or add a rule that matches it."
+
+log = logging.getLogger("fakeopenai.requests")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+
+def describe(method: str, path: str, status: int, millis: float, entry: Entry | None) -> str:
+    """The line for one request, e.g. ``POST /v1/chat/completions gpt-4o -> hello/greeting
+    200 stream 9 chunks 412 ms``."""
+    parts = [method, path]
+    if entry is not None:
+        if entry.model:
+            parts.append(entry.model)
+        if entry.rule is not None:
+            parts.append(f"-> {entry.scenario}/{entry.rule}")
+            if entry.step is not None:
+                parts.append(f"step {entry.step + 1}")
+        elif entry.miss is not None:
+            # The advice that ends every miss is for the test report, not the console.
+            reason = entry.miss.removeprefix("fakeopenai: ").removesuffix(MISS_ADVICE)
+            if len(reason) > MISS_LIMIT:
+                reason = reason[: MISS_LIMIT - 1] + "…"
+            parts.append(f"-> MISS ({reason})")
+        elif entry.endpoint is not None and entry.error is None:
+            parts.append("-> generated")
+        if entry.chaos:
+            parts.append("chaos")
+    parts.append(str(status or "-"))
+    if entry is not None and entry.stream and status == 200:
+        parts.append(f"stream {entry.chunks} chunk{'s' * (entry.chunks != 1)}")
+        if entry.fault:
+            parts.append(f"fault {entry.fault}")
+    elif entry is not None and entry.error is not None and entry.miss is None:
+        parts.append(str(entry.error.get("type")))
+    if entry is not None and entry.client_disconnected:
+        parts.append("(client disconnected)")
+    parts.append(f"{millis:.0f} ms")
+    return " ".join(parts)
+
+
+class RequestLog:
+    """ASGI middleware: log each API request once its response is over."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            entry: Entry | None = scope.get(ENTRY_KEY)
+            if entry is not None:
+                entry.mark("total_ms")  # a no-op unless the response ended unusually
+            if entry is not None and log.isEnabledFor(logging.INFO):
+                millis = (time.perf_counter() - started) * 1000
+                log.info(describe(scope["method"], scope["path"], status, millis, entry))
+
+
+class _Console(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        text = record.getMessage()
+        if record.levelno >= logging.WARNING and not text.startswith("fakeopenai"):
+            text = f"{record.levelname.lower()}: {text}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return f"{stamp} {text}"
+
+
+def configure_console(level: str) -> None:
+    """Send fakeopenai's log lines to stderr at ``level`` (``fakeopenai serve``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Console())
+    logger = logging.getLogger("fakeopenai")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
