@@ -70,18 +70,19 @@ def test_streamed_responses_agent(fake: FakeOpenAI) -> None:
 
 
 def test_chat_completions_agent(fake: FakeOpenAI) -> None:
+    # added rules are tried in the order added: the tool-result turn first
+    fake.add(
+        {
+            "match": {"endpoint": "chat", "last_message": {"role": "tool", "contains": "shipped"}},
+            "reply": {"content": "Order B-7 has shipped."},
+        }
+    )
     fake.add(
         {
             "match": {"endpoint": "chat", "tools": ["lookup_order"], "last_user": "order"},
             "reply": {
                 "tool_calls": [{"function": "lookup_order", "arguments": {"order_id": "B-7"}}]
             },
-        }
-    )
-    fake.add(
-        {
-            "match": {"endpoint": "chat", "last_message": {"role": "tool", "contains": "shipped"}},
-            "reply": {"content": "Order B-7 has shipped."},
         }
     )
     client = openai.AsyncOpenAI(base_url=fake.base_url, api_key=fake.api_key)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fakeopenai import loader
-from fakeopenai.errors import FakeOpenAIError
+from fakeopenai.errors import FakeOpenAIError, ScenarioError
 from fakeopenai.generate import TemplateError, check_templates
 from fakeopenai.generate.seeding import faker_instance
 from fakeopenai.generate.templates import (
@@ -159,8 +159,10 @@ rules:
 
 
 def test_check_templates_reports_file_line_and_location() -> None:
-    scenario = loader.load_text(SCENARIO, source="templated.yaml")
-    issues = check_templates(scenario)
+    # the loader runs check_templates itself (loader.CHECKS): every issue in one error
+    with pytest.raises(ScenarioError) as caught:
+        loader.load_text(SCENARIO, source="templated.yaml")
+    issues = caught.value.issues
     assert [(i.file, i.line, i.location) for i in issues] == [
         ("templated.yaml", 6, "rules[1].reply.content"),
         ("templated.yaml", 9, "rules[2].replies[1].content"),

@@ -510,3 +510,15 @@ def test_parse_reports_duplicates_but_not_overridden_merge_keys() -> None:
     assert [(dup.path, dup.key, dup.line, dup.first_line) for dup in parsed.duplicates] == [
         (("use",), "y", 6, 5)
     ]
+
+
+def test_header_values_written_as_numbers_mean_their_text() -> None:
+    scenario = load_text("rules:\n  - match: {header: {x-retry: 3}}\n    reply: {headers: {x-a: 1.5}}\n")
+    rule = scenario.rules[0]
+    assert rule.match.header == {"x-retry": "3"}
+    assert rule.replies[0].headers == {"x-a": "1.5"}
+
+
+def test_top_level_x_keys_hold_anchors() -> None:
+    text = "x-hello: &hello {content: hi}\nrules:\n  - reply: *hello\n"
+    assert load_text(text).rules[0].replies[0].content == "hi"

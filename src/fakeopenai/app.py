@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -299,4 +300,15 @@ def create_app(
     middleware = [Middleware(RequestLog), *cors_middleware(core.settings.cors_origins)]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.core = core
+    threading.Thread(target=_warm_up, name="fakeopenai-warm-up", daemon=True).start()
     return app
+
+
+def _warm_up() -> None:
+    """Import the generators and build Faker now, off the request path: otherwise the
+    first request pays ~0.3 s, enough to trip a tight client-timeout test."""
+    from fakeopenai.generate import fill  # noqa: F401  (imports jinja2 and the generators)
+    from fakeopenai.generate.seeding import FAKER_LOCK, faker_instance
+
+    with FAKER_LOCK:
+        faker_instance()

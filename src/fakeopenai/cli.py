@@ -42,7 +42,12 @@ def _summary(scenarios: list[Any]) -> str:
 @click.option("--cors-origin", multiple=True, help="Allow this browser origin (repeatable, *).")
 @click.option("--control-token", default=None, help="Bearer token required for control writes.")
 @click.option("--max-body", default=32 * MIB, show_default=True, help="Largest request body.")
-@click.option("--no-delay", is_flag=True, help="Stream generated text at full speed.")
+@click.option(
+    "--no-delay",
+    is_flag=True,
+    help="Answer at full speed (default: replies without a latency of their own are paced "
+    "like a real model).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
@@ -68,7 +73,6 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     from fakeopenai.serving import bind
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
 
-    configure_console(log_level)
     settings = Settings(
         seed=seed,
         api_key=api_key,
@@ -83,6 +87,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     except FakeOpenAIError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    configure_console(log_level)  # only once serving: the console belongs to the server
     app = create_app(core=core)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
