@@ -8,7 +8,6 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
@@ -168,6 +167,9 @@ class Api:
             body["model"] = deployment  # Azure: the deployment names the model
         endpoint = ENDPOINTS[key]
         endpoint.validate(body)
+        check_conversation = getattr(endpoint, "validate_conversation", None)
+        if check_conversation is not None and core.settings.validate_conversation:
+            check_conversation(body)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
         known = core.engine.models
@@ -221,8 +223,6 @@ class Api:
                 "fakeopenai_template_error",
                 headers={"x-should-retry": "false"},
             ) from None
-        if reply.chunks is not None and reply.content is None:
-            filled = dataclasses.replace(filled, content="".join(reply.chunks))
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = _summary(filled)
         extra = reply_headers(reply)
@@ -286,7 +286,7 @@ def create_app(
     if core is None:
         core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
     api = Api(core)
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[Any] = []
     from fakeopenai.control import control_routes
 

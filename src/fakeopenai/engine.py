@@ -141,13 +141,19 @@ class Engine:
         else:
             step = len(replies) - 1
         reply = replies[step]
-        chaos = self._chaos(scenario, rule, count, view)
+        chaos = self._chaos(scenario, rule, count, view, reply, seed)
         if chaos is not None:
             return Decision(chaos, scenario, rule, step, chaos=True, seed=seed)
         return Decision(reply, scenario, rule, step if rule.sequence else None, seed=seed)
 
     def _chaos(
-        self, scenario: LoadedScenario | None, rule: LoadedRule, count: int, view: RequestView
+        self,
+        scenario: LoadedScenario | None,
+        rule: LoadedRule,
+        count: int,
+        view: RequestView,
+        reply: Reply,
+        seed: int | None,
     ) -> Reply | None:
         """A seeded chaos reply for this request, or None (see ``fakeopenai.chaos``)."""
         spec = rule.chaos or (scenario.chaos if scenario else None)
@@ -156,7 +162,7 @@ class Engine:
         from fakeopenai.chaos import chaos_reply
 
         owner = f"{scenario.name if scenario else ADDED}/{rule.name}"
-        return chaos_reply(spec, owner, count, stream=view.stream, seed=self.seed)
+        return chaos_reply(spec, owner, count, stream=view.stream, seed=seed, base=reply)
 
     def _explain_miss(
         self, view: RequestView, pairs: list[tuple[str, LoadedRule]], problem: str | None

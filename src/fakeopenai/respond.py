@@ -84,7 +84,7 @@ def json_response(
     fault: Fault | None = None,
     journal: Journal | None = None,
 ) -> Response:
-    """A JSON response (compact bytes) with the standard headers; journals the status.
+    """A JSON response with the standard headers; journals the status.
 
     With a delay in ``latency`` (headers at ``headers_ms``, the body ``ttft_ms`` later,
     both from the request's arrival) or a ``fault``, the body is sent by ``PacedBody``.

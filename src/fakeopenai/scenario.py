@@ -10,37 +10,56 @@ rest of the code sees one canonical shape: a bare string text condition means
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    field_validator,
-    model_validator,
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from fakeopenai.reply import (
+    ChunkChars,
+    Chunking,
+    ChunkMode,
+    Content,
+    ErrorSpec,
+    Fault,
+    FaultKind,
+    FinishReason,
+    GeneratedContent,
+    GenerateSpec,
+    HeaderValue,
+    Latency,
+    RateLimit,
+    Reply,
+    ToolCall,
+    Usage,
+    _Model,
 )
 
+__all__ = [
+    "Chaos",
+    "ChunkChars",
+    "ChunkMode",
+    "Chunking",
+    "Content",
+    "Endpoint",
+    "ErrorSpec",
+    "Fault",
+    "FaultKind",
+    "FinishReason",
+    "GenerateSpec",
+    "GeneratedContent",
+    "Latency",
+    "Match",
+    "MessageCondition",
+    "RateLimit",
+    "Reply",
+    "Rule",
+    "Scenario",
+    "TextCondition",
+    "ToolCall",
+    "Usage",
+]
+
 Endpoint = Literal["chat", "responses", "completions", "embeddings"]
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
-ChunkMode = Literal["word", "char", "token", "line", "none"]
-FaultKind = Literal["disconnect", "truncate", "stall", "malformed", "error_event"]
-
-
-def _number_to_text(value: Any) -> Any:
-    """Header values written as YAML numbers (``x-retry: 3``) mean their text."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-HeaderValue = Annotated[str, BeforeValidator(_number_to_text)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
 
 def _one_key_shorthand(value: Any, key: str) -> Any:
@@ -109,160 +128,6 @@ class Match(_Model):
     @classmethod
     def _tools_shorthand(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-
-class ToolCall(_Model):
-    """One scripted tool call. ``arguments`` is a mapping, a JSON string, or ``auto``."""
-
-    function: str
-    arguments: dict[str, Any] | str = Field(default_factory=dict)
-    id: str | None = None
-
-
-class GenerateSpec(_Model):
-    """How much plausible text to generate: give exactly one measure."""
-
-    words: int | None = Field(None, ge=1, le=100_000)
-    tokens: int | None = Field(None, ge=1, le=100_000)
-    sentences: int | None = Field(None, ge=1, le=10_000)
-    paragraphs: int | None = Field(None, ge=1, le=1_000)
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> GenerateSpec:
-        given = [k for k in ("words", "tokens", "sentences", "paragraphs") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError("give exactly one of words, tokens, sentences, paragraphs")
-        return self
-
-
-class GeneratedContent(_Model):
-    """``content: {generate: {words: 200}}``: seeded faker prose of that length."""
-
-    generate: GenerateSpec
-
-
-def _content_kind(value: Any) -> str:
-    return "generated" if isinstance(value, dict | GeneratedContent) else "text"
-
-
-Content = Annotated[
-    Annotated[str, Tag("text")] | Annotated[GeneratedContent, Tag("generated")],
-    Discriminator(_content_kind),
-]
-
-
-class ChunkChars(_Model):
-    """``chunking: {chars: N}``: fixed-size pieces."""
-
-    chars: int = Field(ge=1)
-
-
-def _chunking_kind(value: Any) -> str:
-    return "chars" if isinstance(value, dict | ChunkChars) else "mode"
-
-
-Chunking = Annotated[
-    Annotated[ChunkMode, Tag("mode")] | Annotated[ChunkChars, Tag("chars")],
-    Discriminator(_chunking_kind),
-]
-
-
-class Usage(_Model):
-    """Token counts to report instead of the counted ones."""
-
-    prompt_tokens: int | None = Field(None, ge=0)
-    completion_tokens: int | None = Field(None, ge=0)
-    cached_tokens: int | None = Field(None, ge=0)
-    reasoning_tokens: int | None = Field(None, ge=0)
-
-
-class Latency(_Model):
-    """Delays, in milliseconds, scheduled against the request's start time."""
-
-    headers_ms: float = Field(0, ge=0)
-    ttft_ms: float = Field(0, ge=0)
-    chunk_ms: float | None = Field(None, ge=0)
-    tokens_per_second: float | None = Field(None, gt=0)
-    jitter_ms: float = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _one_pace(self) -> Latency:
-        if self.chunk_ms is not None and self.tokens_per_second is not None:
-            raise ValueError("give chunk_ms or tokens_per_second, not both")
-        return self
-
-
-class ErrorSpec(_Model):
-    """A scripted error response. ``error: 429`` is short for ``error: {status: 429}``."""
-
-    status: int = Field(ge=400, le=599)
-    message: str | None = None
-    type: str | None = None
-    code: str | None = None
-    param: str | None = None
-    headers: dict[str, HeaderValue] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, value: Any) -> Any:
-        return {"status": value} if isinstance(value, int) else value
-
-
-class Fault(_Model):
-    """A stream fault after N content pieces (text or tool-argument deltas)."""
-
-    disconnect_after: int | None = Field(None, ge=0)
-    truncate_after: int | None = Field(None, ge=0)
-    stall_after: int | None = Field(None, ge=0)
-    malformed_after: int | None = Field(None, ge=0)
-    error_event_after: int | None = Field(None, ge=0)
-    stall_ms: float | None = Field(None, ge=0, description="Stall length; default forever.")
-    message: str | None = Field(None, description="error_event text.")
-    type: str | None = None
-    code: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Fault:
-        kinds = [k for k in type(self).model_fields if k.endswith("_after")]
-        given = [k for k in kinds if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(kinds)}")
-        return self
-
-
-class RateLimit(_Model):
-    """Values for the ``x-ratelimit-*`` headers; each key sends its own header only."""
-
-    limit_requests: int | None = None
-    remaining_requests: int | None = None
-    reset_requests: str | None = None
-    limit_tokens: int | None = None
-    remaining_tokens: int | None = None
-    reset_tokens: str | None = None
-
-
-class Reply(_Model):
-    """What to answer. With nothing given, plausible text is generated."""
-
-    content: Content | None = None
-    refusal: str | None = None
-    tool_calls: list[ToolCall] | Literal["auto"] | None = None
-    finish_reason: FinishReason | None = None
-    usage: Usage | None = None
-    model: str | None = None
-    chunking: Chunking | None = None
-    chunks: list[str] | None = None
-    latency: Latency | None = None
-    error: ErrorSpec | None = None
-    retry_after: float | None = Field(None, ge=0)
-    retry_after_ms: float | None = Field(None, ge=0)
-    no_retry: bool | None = None
-    ratelimit: RateLimit | None = None
-    headers: dict[str, HeaderValue] | None = Field(None, description="Extra response headers.")
-    fault: Fault | None = None
-    embedding: list[float] | list[list[float]] | None = Field(
-        None, description="Embeddings endpoint: one vector for every input, or one per input."
-    )
 
 
 class Chaos(_Model):
