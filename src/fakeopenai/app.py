@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -47,6 +48,21 @@ from fakeopenai.wire.errors import (
 from fakeopenai.wire.gateway import with_schema
 
 log = logging.getLogger("fakeopenai")
+
+
+class _ApiPath(Convertor[str]):
+    """Any path but the control API's (``/_fakeopenai`` and below)."""
+
+    regex = r"(?!_fakeopenai(?:/|$)).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("api", _ApiPath())
 
 ENDPOINTS: dict[str, Endpoint] = {
     "chat/completions": ChatEndpoint(),
@@ -287,11 +303,12 @@ def create_app(
         core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
     api = Api(core)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes: list[Any] = []
     from fakeopenai.control import control_routes
 
+    # The API route comes first and takes every path outside /_fakeopenai, so an API
+    # request is routed by one regex match instead of a walk past every control route.
+    routes: list[Any] = [Route("/{path:api}", api.handle, methods=methods)]
     routes.extend(control_routes(core))
-    routes.append(Route("/{path:path}", api.handle, methods=methods))
     from starlette.middleware import Middleware
 
     from fakeopenai.cors import cors_middleware

@@ -26,6 +26,7 @@ what the API reports for that question. ``split_tokens`` cuts text into exactly
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -79,8 +80,12 @@ def _pieces(text: str) -> Iterator[tuple[str, int]]:
         yield piece, min(_piece_cost(match.lastgroup, piece), len(piece))
 
 
+@functools.lru_cache(maxsize=8192)
 def count_tokens(text: str) -> int:
-    """How many tokens an o200k-like tokenizer would make of ``text`` (0 for ``""``)."""
+    """How many tokens an o200k-like tokenizer would make of ``text`` (0 for ``""``).
+
+    Cached: tests send the same messages and scripted replies over and over, and
+    usage is counted on every request."""
     return sum(cost for _, cost in _pieces(text))
 
 

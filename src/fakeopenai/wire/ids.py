@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 
 _ALNUM = string.ascii_letters + string.digits
 
 
+# Ids must be unique, not secret: a fast generator seeded from the OS is enough, and
+# secrets.choice per character cost more than the rest of a scripted reply.
+_RANDOM = random.Random(secrets.randbits(128))
+
+
 def alnum(n: int) -> str:
     """``n`` random letters and digits (the shape of ``chatcmpl-``/``call_`` suffixes)."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(n))
+    return "".join(_RANDOM.choices(_ALNUM, k=n))
 
 
 def request_id() -> str:
