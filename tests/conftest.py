@@ -19,7 +19,7 @@ pytest_plugins = ["pytester"]
 @pytest.fixture(scope="module")
 def examples() -> Iterator[FakeOpenAI]:
     """A server loaded with every example scenario (module scope: reset per test)."""
-    with FakeOpenAI(SCENARIOS, seed=7) as fake:
+    with FakeOpenAI(SCENARIOS, seed=7, strict=False) as fake:  # tests check misses themselves
         yield fake
 
 

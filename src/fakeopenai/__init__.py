@@ -9,14 +9,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from fakeopenai.errors import (
-    FakeOpenAIError,
-    Issue,
-    NoMatchError,
-    ScenarioError,
-    ServerStartError,
-)
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -35,13 +27,25 @@ __all__ = [
 _LAZY = {
     "Entry": "fakeopenai.journal",
     "FakeOpenAI": "fakeopenai.fake",
+    "FakeOpenAIError": "fakeopenai.errors",
+    "Issue": "fakeopenai.errors",
+    "NoMatchError": "fakeopenai.errors",
     "Requests": "fakeopenai.asserts",
+    "ScenarioError": "fakeopenai.errors",
+    "ServerStartError": "fakeopenai.errors",
     "create_app": "fakeopenai.app",
 }
 
 if TYPE_CHECKING:
     from fakeopenai.app import create_app
     from fakeopenai.asserts import Requests
+    from fakeopenai.errors import (
+        FakeOpenAIError,
+        Issue,
+        NoMatchError,
+        ScenarioError,
+        ServerStartError,
+    )
     from fakeopenai.fake import FakeOpenAI
     from fakeopenai.journal import Entry
 

@@ -1,0 +1,163 @@
+"""The request journal: one entry per API request, shared by the server and the test.
+
+The server thread appends and updates entries; the test thread (or the control API)
+reads snapshots. Appends, clears and snapshots take one lock; an entry's counters are
+plain attribute writes by the single server thread, so readers may see a stream's
+``chunks`` grow while it is under way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from time import perf_counter
+from typing import Any
+
+
+@dataclass(eq=False)
+class Entry:
+    """One recorded request and what was answered (SPEC §3 journal fields)."""
+
+    id: int
+    time: float
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    request_id: str
+    endpoint: str | None = None
+    model: str | None = None
+    stream: bool = False
+    scenario: str | None = None
+    rule: str | None = None
+    rule_line: int | None = None
+    step: int | None = None
+    chaos: bool = False
+    miss: str | None = None
+    status: int = 0
+    chunks: int = 0
+    completed: bool = False
+    client_disconnected: bool = False
+    fault: str | None = None
+    reply: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=perf_counter, repr=False)
+
+    def mark(self, name: str) -> None:
+        """Record a timing (milliseconds since the request arrived) once."""
+        if name not in self.timings:
+            self.timings[name] = round((perf_counter() - self.started) * 1000, 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the public fields."""
+        data = asdict(self)
+        data.pop("started", None)
+        return data
+
+    # What tests most often want from an entry (see ``fakeopenai.asserts`` for the rest).
+    @property
+    def json(self) -> Any:
+        """The parsed request body (None when it was not JSON)."""
+        return self.body
+
+    @property
+    def messages(self) -> list[Any]:
+        """The request's ``messages`` (chat) or ``input`` items (Responses), else [].
+
+        A Responses ``input`` string is one user message.
+        """
+        body = self.body if isinstance(self.body, dict) else {}
+        value = body.get("messages", body.get("input", []))
+        if isinstance(value, str):
+            return [{"role": "user", "content": value}]
+        return list(value) if isinstance(value, list) else []
+
+    @property
+    def last_user(self) -> str | None:
+        """The text of the last user message (text parts joined), or None."""
+        from fakeopenai.view import content_text
+
+        for message in reversed(self.messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return content_text(message.get("content"))
+        return None
+
+    def header(self, name: str) -> str | None:
+        """A request header, case-insensitively (None when absent)."""
+        return self.headers.get(name.lower())
+
+    def line(self) -> str:
+        """One line for journal listings, in the vocabulary of ``where()`` conditions."""
+        parts = [f"#{self.id} {self.method} {self.path}", f"status={self.status}"]
+        if self.model is not None:
+            parts.append(f"model={self.model!r}")
+        if self.stream:
+            parts.append("stream=True")
+        if self.rule is not None:
+            parts.append(f"scenario={self.scenario!r} rule={self.rule!r}")
+        elif self.miss is not None:
+            parts.append("rule=None (no match)")
+        last_user = self.last_user
+        if last_user is not None:
+            shown = last_user if len(last_user) <= 60 else last_user[:57] + "..."
+            parts.append(f"last_user={shown!r}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.line()}>"
+
+
+class Journal:
+    """Thread-safe list of entries, oldest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[Entry] = []
+        self._ids = itertools.count(1)
+        self._changed = threading.Condition(self._lock)
+
+    def new(self, method: str, path: str, headers: dict[str, str], request_id: str) -> Entry:
+        """Create and append an entry for a request that just arrived."""
+        with self._lock:
+            entry = Entry(next(self._ids), time.time(), method, path, headers, None, request_id)
+            self._entries.append(entry)
+            self._changed.notify_all()
+            return entry
+
+    def touch(self) -> None:
+        """Wake readers waiting for changes (an entry was updated)."""
+        with self._lock:
+            self._changed.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        """Block until the journal changes or ``timeout`` seconds pass."""
+        with self._lock:
+            self._changed.wait(timeout)
+
+    def snapshot(self) -> list[Entry]:
+        """The entries, oldest first (a copy of the list; entries are shared)."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        """Drop every entry (ids keep counting, so they stay unique per server)."""
+        with self._lock:
+            self._entries.clear()
+            self._changed.notify_all()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.snapshot())
+
+
+def dumps(entries: list[Entry]) -> bytes:
+    """The entries as a JSON list (what ``GET /_fakeopenai/requests`` returns)."""
+    return json.dumps([e.to_dict() for e in entries], default=str).encode()

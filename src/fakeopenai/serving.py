@@ -1,0 +1,152 @@
+"""Running the app under uvicorn in a daemon thread, on a socket bound up front.
+
+Lessons already paid for (ARCHITECTURE.md): bind the socket ourselves on port 0 and
+hand it to uvicorn (no "find a free port, close, reuse" race under xdist); wait for
+``started`` with a deadline while checking the thread is alive (a failed start must not
+hang); a short graceful-shutdown timeout so one stalled stream cannot keep the server up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from fakeopenai.errors import ServerStartError
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 2.0
+# Open responses get this long to finish when the server stops; then they are cancelled.
+# uvicorn adds up to ~0.2 s of its own ticks, which keeps a stop well under STOP_TIMEOUT.
+GRACE = 0.5
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when
+    # it is set, and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise ServerStartError(f"fakeopenai: cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
+class _Recorder(logging.Handler):
+    """Keeps uvicorn's error lines during start-up: they hold the reason of a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+class ServerThread:
+    """uvicorn serving ``app`` in a daemon thread until ``stop()``."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.host = host
+        self.port = port  # the bound port once started (kept for a restart)
+        self._sock: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start serving; ``ServerStartError`` with the reason if not up within ``timeout``."""
+        if self.running:
+            return
+        self._sock = bind(self.host, self.port)
+        self.port = self._sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,  # leave the process's logging alone (pytest captures it)
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
+            timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(config)
+        self._error = None
+        recorder = _Recorder()
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        uvicorn_log.addHandler(recorder)
+        try:
+            self._thread = threading.Thread(target=self._run, name="fakeopenai-server", daemon=True)
+            self._thread.start()
+            self._wait_started(self._server, self._thread, timeout, recorder)
+        finally:
+            uvicorn_log.removeHandler(recorder)
+
+    def _wait_started(
+        self, server: uvicorn.Server, thread: threading.Thread, timeout: float, log: _Recorder
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive():
+                self._close_socket()
+                raise ServerStartError(f"fakeopenai: the server failed to start: {self._why(log)}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServerStartError(
+                    f"fakeopenai: the server did not start within {timeout:g} s"
+                    + (f": {'; '.join(log.lines)}" if log.lines else "")
+                )
+            time.sleep(0.002)
+
+    def _why(self, log: _Recorder) -> str:
+        """The best reason at hand: uvicorn's own error lines, else the exception."""
+        if log.lines:
+            return "; ".join(log.lines)
+        error = self._error
+        if isinstance(error, SystemExit) or error is None:
+            return "the server thread exited"
+        return f"{type(error).__name__}: {error}"
+
+    def _run(self) -> None:
+        assert self._server is not None and self._sock is not None
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # reported by start(); after stop() nobody needs it
+            self._error = exc
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop serving within ``timeout`` seconds: open streams get a short grace period,
+        then are cancelled; if uvicorn still lingers, it is told to exit at once."""
+        deadline = time.monotonic() + timeout
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic() - 0.3))
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(max(0.0, deadline - time.monotonic()))
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
