@@ -29,6 +29,7 @@ class Settings:
     cors_origins: Sequence[str] = ()
     control_token: str | None = None
     emit_schema: bool = False
+    validate_conversation: bool = True  # 400 for broken tool-call histories, as the API
     paths: Sequence[str] = field(default_factory=tuple)
 
 

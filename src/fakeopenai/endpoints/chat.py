@@ -6,19 +6,23 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from fakeopenai.endpoints import Turn
+from fakeopenai.endpoints import Turn, conversation
 from fakeopenai.endpoints.common import (
+    CHAT_JSON_WORD,
+    check_format,
+    check_range,
     check_stream,
     check_tools,
     include_usage,
     invalid_type,
     missing,
+    require_json_word,
     require_model,
+    stream_pieces,
 )
 from fakeopenai.respond import ApiError
-from fakeopenai.view import RequestView, chat_view
+from fakeopenai.view import RequestView, chat_view, content_text
 from fakeopenai.wire import chat, ids
-from fakeopenai.wire.chunking import split, split_arguments
 from fakeopenai.wire.sse import Frame
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
@@ -59,7 +63,20 @@ class ChatEndpoint:
                     code="invalid_value",
                 )
         check_stream(body)
-        check_tools(body)
+        check_tools(body, chat=True)
+        check_range(body, "n", minimum=1, maximum=128)
+        check_range(body, "temperature", minimum=0, maximum=2, integer=False)
+        check_range(body, "top_logprobs", minimum=0, maximum=20)
+        for key in ("max_tokens", "max_completion_tokens"):
+            check_range(body, key, minimum=1)
+        kind = check_format(body.get("response_format"), "response_format", nested_schema=True)
+        if kind == "json_object":
+            texts = [content_text(m.get("content")) for m in messages]
+            require_json_word(texts, CHAT_JSON_WORD, "messages")
+
+    def validate_conversation(self, body: Mapping[str, Any]) -> None:
+        """The tool turns of the history pair up (``endpoints.conversation``)."""
+        conversation.check_chat(body["messages"])
 
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
         return chat_view(body, headers)
@@ -71,16 +88,12 @@ class ChatEndpoint:
         return chat.completion(turn.filled, self._meta(turn))
 
     def frames(self, turn: Turn) -> list[Frame]:
-        filled, reply = turn.filled, turn.reply
-        if reply.chunks is not None:
-            pieces = list(reply.chunks)
-        else:
-            pieces = split(filled.content or filled.refusal or "", reply.chunking)
-        arguments = [split_arguments(c.arguments, reply.chunking) for c in filled.tool_calls]
+        first, *others = [stream_pieces(choice, turn.reply) for choice in turn.filled.choices]
         return chat.stream_frames(
-            filled,
+            turn.filled,
             self._meta(turn),
-            content_pieces=pieces,
-            argument_pieces=arguments,
+            content_pieces=first[0],
+            argument_pieces=first[1],
             include_usage=include_usage(turn.view.body),
+            other_pieces=others,
         )

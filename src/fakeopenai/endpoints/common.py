@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from fakeopenai.filled import Filled
 from fakeopenai.respond import ApiError
+from fakeopenai.scenario import Reply
+from fakeopenai.wire.chunking import split, split_arguments
 
 _JSON_TYPES = {
     bool: "a boolean",
@@ -67,18 +71,146 @@ def check_stream(body: Mapping[str, Any]) -> None:
             raise invalid_type("stream_options", "an object", options)
 
 
-def check_tools(body: Mapping[str, Any]) -> None:
-    """``tools`` is an array of objects."""
+def empty_array(param: str) -> ApiError:
+    return ApiError(
+        400,
+        f"Invalid '{param}': empty array. Expected an array with minimum length 1, "
+        "but got an empty array instead.",
+        param=param,
+        code="empty_array",
+    )
+
+
+def check_tools(body: Mapping[str, Any], *, chat: bool = False) -> None:
+    """``tools`` is an array of objects; on chat a non-empty one, and a function tool
+    has its ``function`` object (Responses tools are flat and may be ``[]``)."""
     tools = body.get("tools")
     if tools is None:
         return
     if not isinstance(tools, list):
         raise invalid_type("tools", "an array", tools)
+    if chat and not tools:
+        raise empty_array("tools")
     for index, tool in enumerate(tools):
         if not isinstance(tool, dict):
             raise invalid_type(f"tools[{index}]", "an object", tool)
+        if chat and tool.get("type", "function") == "function" and "function" not in tool:
+            raise missing(f"tools[{index}].function")
 
 
 def include_usage(body: Mapping[str, Any]) -> bool:
     options = body.get("stream_options")
     return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _number_text(value: Any) -> str:
+    """A number as the API quotes it back (``5``, ``2.5``)."""
+    return json.dumps(value)
+
+
+def check_range(
+    body: Mapping[str, Any],
+    param: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = True,
+) -> None:
+    """``body[param]``, when given, is a number (an integer if ``integer``) within the
+    bounds, else the API's 400 (``integer_below_min_value``, ``decimal_above_max_value``…)."""
+    value = body.get(param)
+    if value is None:
+        return
+    kind = "integer" if integer else "decimal"
+    allowed = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        raise invalid_type(param, f"an {kind}" if integer else f"a {kind}", value)
+    for bound, below in ((minimum, True), (maximum, False)):
+        if bound is None or (value >= bound if below else value <= bound):
+            continue
+        side, word, sign = ("below", "min", ">=") if below else ("above", "max", "<=")
+        raise ApiError(
+            400,
+            f"Invalid '{param}': {kind} {side} {word}imum value. Expected a value {sign} "
+            f"{_number_text(bound)}, but got {_number_text(value)} instead.",
+            param=param,
+            code=f"{kind}_{side}_{word}_value",
+        )
+
+
+def invalid_value(param: str, value: Any, supported: list[str]) -> ApiError:
+    """``Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'.``"""
+    quoted = [f"'{s}'" for s in supported]
+    listed = ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    return ApiError(
+        400,
+        f"Invalid value: {value!r}. Supported values are: {listed}.",
+        param=param,
+        code="invalid_value",
+    )
+
+
+FORMAT_TYPES = ["json_object", "json_schema", "text"]
+
+
+def check_format(value: Any, param: str, *, nested_schema: bool) -> str | None:
+    """A ``response_format`` (chat, ``nested_schema``: the schema under ``json_schema``)
+    or ``text.format`` (Responses): an object with a known ``type``; returns the type."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise invalid_type(param, "an object", value)
+    if "type" not in value:
+        raise missing(f"{param}.type")
+    kind = value["type"]
+    if kind not in FORMAT_TYPES:
+        raise invalid_value(f"{param}.type", kind, FORMAT_TYPES)
+    if kind == "json_schema" and nested_schema and not isinstance(value.get("json_schema"), dict):
+        raise missing(f"{param}.json_schema")
+    return str(kind)
+
+
+def require_json_word(texts: list[str], message: str, param: str) -> None:
+    """``json_object`` needs the word "json" somewhere in the messages (any case)."""
+    if not any("json" in text.lower() for text in texts):
+        raise ApiError(400, message, param=param)
+
+
+CHAT_JSON_WORD = (
+    "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+    "'json_object'."
+)
+RESPONSES_JSON_WORD = (
+    "Response input messages must contain the word 'json' in some form to use 'text.format' "
+    "of type 'json_object'."
+)
+
+
+def clip(chunks: list[str], text: str) -> list[str]:
+    """Scripted ``chunks`` cut to ``text``'s length (a length or stop limit cut the text
+    they join to); all of them when the text is not shorter."""
+    if len(text) >= sum(map(len, chunks)):
+        return list(chunks)
+    out: list[str] = []
+    left = len(text)
+    for chunk in chunks:
+        if left <= 0:
+            break
+        out.append(chunk[:left])
+        left -= len(chunk)
+    return out
+
+
+def text_pieces(text: str, reply: Reply) -> list[str]:
+    """A stream's text pieces: the scripted ``chunks`` (cut to ``text``), or ``text``
+    split by the reply's ``chunking``."""
+    if reply.chunks is not None:
+        return clip(reply.chunks, text)
+    return split(text, reply.chunking)
+
+
+def stream_pieces(choice: Filled, reply: Reply) -> tuple[list[str], list[list[str]]]:
+    """One choice's stream pieces: its text (content or refusal), each call's arguments."""
+    text = text_pieces(choice.content or choice.refusal or "", reply)
+    arguments = [split_arguments(call.arguments, reply.chunking) for call in choice.tool_calls]
+    return text, arguments

@@ -9,11 +9,13 @@ from typing import Any
 
 from fakeopenai.endpoints import Turn, inputs
 from fakeopenai.endpoints.common import (
+    check_range,
     check_stream,
     include_usage,
     invalid_type,
     missing,
     require_model,
+    text_pieces,
 )
 from fakeopenai.filled import TokenUsage
 from fakeopenai.view import RequestView, completions_view
@@ -23,32 +25,47 @@ from fakeopenai.wire.chunking import split
 from fakeopenai.wire.sse import Frame
 
 
-def _texts(turn: Turn) -> list[str]:
-    """Each choice's text: the reply (with the prompt in front when ``echo`` is on)."""
-    answer = turn.filled.content or turn.filled.refusal or ""
+def _prompts(turn: Turn) -> list[Any]:
     prompt = turn.view.body.get("prompt")
+    return prompt if isinstance(prompt, list) and not inputs.is_tokens(prompt) else [prompt]
+
+
+def _choices(turn: Turn) -> list[tuple[str, wire.Choice]]:
+    """Every choice, prompt by prompt and ``n`` per prompt: (echoed prefix, choice). The
+    text is the reply's, with the prompt in front when ``echo`` is on; logprob offsets
+    count from the start of that text."""
     echo = turn.view.body.get("echo") is True
-    prompts = prompt if isinstance(prompt, list) and not inputs.is_tokens(prompt) else [prompt]
-    # A token prompt has no text to echo: only string prompts are put in front.
-    return [(p if echo and isinstance(p, str) else "") + answer for p in prompts]
+    out: list[tuple[str, wire.Choice]] = []
+    for prompt in _prompts(turn):
+        # A token prompt has no text to echo: only string prompts are put in front.
+        prefix = prompt if echo and isinstance(prompt, str) else ""
+        for filled in turn.filled.choices:
+            logprobs = filled.logprobs
+            if logprobs is not None and prefix:
+                logprobs = tuple(
+                    dataclasses.replace(e, offset=e.offset + len(prefix)) for e in logprobs
+                )
+            text = prefix + (filled.content or filled.refusal or "")
+            out.append((prefix, wire.Choice(text, filled.finish_reason, logprobs)))
+    return out
 
 
-def _usage(turn: Turn, choices: int) -> TokenUsage:
+def _usage(turn: Turn, prompts: int) -> TokenUsage:
     """Usage for every choice: prompt tokens counted on the prompts (token arrays by
-    their length), completion tokens times the choices; a count the reply's ``usage``
-    sets (already in ``filled.usage``) is kept as given."""
+    their length), completion tokens (already summed over ``n``) times the prompts; a
+    count the reply's ``usage`` sets (already in ``filled.usage``) is kept as given."""
     scripted = turn.reply.usage
     usage = turn.filled.usage
     if scripted is None or scripted.prompt_tokens is None:
         counted = inputs.token_count(turn.view.body.get("prompt"), turn.view.inputs)
         usage = dataclasses.replace(usage, prompt_tokens=counted)
     if scripted is None or scripted.completion_tokens is None:
-        usage = dataclasses.replace(usage, completion_tokens=usage.completion_tokens * choices)
+        usage = dataclasses.replace(usage, completion_tokens=usage.completion_tokens * prompts)
     return usage
 
 
 class CompletionsEndpoint:
-    """Legacy Completions: each prompt is a user message; one choice per prompt."""
+    """Legacy Completions: each prompt is a user message; ``n`` choices per prompt."""
 
     name = "completions"
 
@@ -61,6 +78,10 @@ class CompletionsEndpoint:
         if echo is not None and not isinstance(echo, bool):
             raise invalid_type("echo", "a boolean", echo)
         check_stream(body)
+        check_range(body, "n", minimum=1, maximum=128)
+        check_range(body, "temperature", minimum=0, maximum=2, integer=False)
+        check_range(body, "logprobs", minimum=0, maximum=5)
+        check_range(body, "max_tokens", minimum=0)
 
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
         return completions_view(body, headers)
@@ -69,21 +90,23 @@ class CompletionsEndpoint:
         return wire.Meta(ids.completion_id(), int(time.time()), turn.filled.model)
 
     def body(self, turn: Turn) -> dict[str, Any]:
-        texts = _texts(turn)
-        usage = _usage(turn, len(texts))
-        return wire.completion(texts, self._meta(turn), usage, turn.filled.finish_reason)
+        choices = [choice for _, choice in _choices(turn)]
+        usage = _usage(turn, len(_prompts(turn)))
+        return wire.completion(choices, self._meta(turn), usage)
 
     def frames(self, turn: Turn) -> list[Frame]:
         reply = turn.reply
-        texts = _texts(turn)
-        if reply.chunks is not None and not turn.view.body.get("echo"):
-            pieces = [list(reply.chunks) for _ in texts]
-        else:
-            pieces = [split(text, reply.chunking) for text in texts]
+        choices = _choices(turn)
+        pieces = [
+            text_pieces(choice.text, reply)
+            if reply.chunks is not None and not prefix
+            else split(choice.text, reply.chunking)
+            for prefix, choice in choices
+        ]
         return wire.stream_frames(
+            [choice for _, choice in choices],
             pieces,
             self._meta(turn),
-            _usage(turn, len(texts)),
-            turn.filled.finish_reason,
+            _usage(turn, len(_prompts(turn))),
             include_usage=include_usage(turn.view.body),
         )

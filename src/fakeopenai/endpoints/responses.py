@@ -6,12 +6,21 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from fakeopenai.endpoints import Turn
-from fakeopenai.endpoints.common import check_stream, check_tools, invalid_type, missing
+from fakeopenai.endpoints import Turn, conversation
+from fakeopenai.endpoints.common import (
+    RESPONSES_JSON_WORD,
+    check_format,
+    check_range,
+    check_stream,
+    check_tools,
+    invalid_type,
+    missing,
+    require_json_word,
+    stream_pieces,
+)
 from fakeopenai.scenario import Fault
-from fakeopenai.view import RequestView, responses_view
+from fakeopenai.view import RequestView, content_text, responses_view
 from fakeopenai.wire import ids
-from fakeopenai.wire.chunking import split, split_arguments
 from fakeopenai.wire.errors import SERVER_ERROR_MESSAGE
 from fakeopenai.wire.responses import ItemIds, Meta, output_items, response_object, status_of
 from fakeopenai.wire.responses_stream import error_event, stream_frames
@@ -21,6 +30,17 @@ from fakeopenai.wire.sse import Frame
 def _item_ids(turn: Turn) -> ItemIds:
     calls = tuple(ids.item_id("fc_") for _ in turn.filled.tool_calls)
     return ItemIds(ids.item_id("msg_"), calls)
+
+
+def _texts(body: Mapping[str, Any]) -> list[str]:
+    """The text of ``instructions`` and of every input item (messages, tool outputs)."""
+    texts = [content_text(body.get("instructions"))]
+    items = body.get("input")
+    if isinstance(items, str):
+        return [*texts, items]
+    for item in items if isinstance(items, list) else ():
+        texts.append(content_text(item.get("content", item.get("output"))))
+    return texts
 
 
 class ResponsesEndpoint:
@@ -45,6 +65,18 @@ class ResponsesEndpoint:
             raise invalid_type("instructions", "a string", instructions)
         check_stream(body)
         check_tools(body)
+        check_range(body, "temperature", minimum=0, maximum=2, integer=False)
+        check_range(body, "max_output_tokens", minimum=16)
+        text = body.get("text")
+        if text is not None and not isinstance(text, dict):
+            raise invalid_type("text", "an object", text)
+        kind = check_format((text or {}).get("format"), "text.format", nested_schema=False)
+        if kind == "json_object":
+            require_json_word(_texts(body), RESPONSES_JSON_WORD, "text.format")
+
+    def validate_conversation(self, body: Mapping[str, Any]) -> None:
+        """Each ``function_call_output`` answers a call (``endpoints.conversation``)."""
+        conversation.check_responses(body)
 
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
         return responses_view(body, headers)
@@ -64,14 +96,9 @@ class ResponsesEndpoint:
         )
 
     def frames(self, turn: Turn) -> list[Frame]:
-        filled, reply = turn.filled, turn.reply
-        if reply.chunks is not None:
-            pieces = list(reply.chunks)
-        else:
-            pieces = split(filled.content or filled.refusal or "", reply.chunking)
-        arguments = [split_arguments(c.arguments, reply.chunking) for c in filled.tool_calls]
+        pieces, arguments = stream_pieces(turn.filled, turn.reply)
         return stream_frames(
-            filled,
+            turn.filled,
             self._meta(turn),
             turn.view.body,
             _item_ids(turn),

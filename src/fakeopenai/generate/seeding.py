@@ -69,6 +69,13 @@ class Seeder:
         material = f"{seed if seed is not None else 0}\x00{rule_key}\x00{fingerprint(view)}"
         return cls(hashlib.sha256(material.encode()).hexdigest())
 
+    def for_choice(self, index: int) -> Seeder:
+        """The seeder of choice ``index`` of an ``n > 1`` request (choice 0 is this one,
+        so ``n: 1`` answers exactly as a request without ``n``)."""
+        if index == 0:
+            return self
+        return Seeder(hashlib.sha256(f"{self.base}\x00choice/{index}".encode()).hexdigest())
+
     def seed(self, part: str) -> int:
         """A 64-bit seed for ``part`` (e.g. ``"content"``, ``"tool_calls/0/arguments"``)."""
         digest = hashlib.sha256(f"{self.base}\x00{part}".encode()).digest()

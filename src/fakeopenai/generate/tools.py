@@ -19,7 +19,7 @@ from fakeopenai.filled import FilledToolCall
 from fakeopenai.generate.schema import value_for
 from fakeopenai.generate.seeding import Seeder
 from fakeopenai.generate.templates import is_template, render, render_value
-from fakeopenai.scenario import ToolCall
+from fakeopenai.scenario import Reply, ToolCall
 from fakeopenai.view import RequestView, ToolSpec
 
 AUTO = "auto"
@@ -46,6 +46,31 @@ def _allowed_names(view: RequestView) -> set[str] | None:
             if isinstance(name, str):
                 names.add(name)
     return names
+
+
+def _required_allowed_tools(view: RequestView) -> bool:
+    """``tool_choice: {type: allowed_tools, mode: required}`` (chat nests it one deeper)."""
+    choice = view.body.get("tool_choice")
+    if not isinstance(choice, Mapping) or choice.get("type") != "allowed_tools":
+        return False
+    spec = choice.get("allowed_tools")
+    return (spec if isinstance(spec, Mapping) else choice).get("mode") == "required"
+
+
+def forces_call(reply: Reply, view: RequestView) -> bool:
+    """Whether a reply that scripts no answer must be a tool call: the request's
+    ``tool_choice`` is ``required``, names a function, or requires one of its
+    ``allowed_tools`` (the real API guarantees a call then)."""
+    if view.endpoint not in ("chat", "responses"):
+        return False
+    if reply.content is not None or reply.refusal is not None or reply.chunks is not None:
+        return False
+    choice = view.tool_choice
+    if choice == "required":
+        return bool(view.tools)
+    if choice is not None and choice not in _NOT_A_NAME:
+        return True
+    return choice == "allowed_tools" and _required_allowed_tools(view) and bool(view.tools)
 
 
 def choose_tool(view: RequestView, seeder: Seeder) -> ToolSpec | None:

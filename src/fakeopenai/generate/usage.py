@@ -61,9 +61,15 @@ def usage_for(
     refusal: str | None,
     tool_calls: tuple[FilledToolCall, ...],
     scripted: Usage | None,
+    *,
+    other_choices: int = 0,
 ) -> TokenUsage:
-    """The counted usage, with the fields ``scripted`` sets put in their place."""
-    completion = (
+    """The counted usage, with the fields ``scripted`` sets put in their place.
+
+    ``other_choices`` are the completion tokens of an ``n > 1`` request's other choices:
+    the API bills every choice, so the count includes them.
+    """
+    completion = other_choices + (
         0 if view.endpoint == "embeddings" else completion_tokens(content, refusal, tool_calls)
     )
     counted = TokenUsage(prompt_tokens(view), completion)

@@ -4,6 +4,12 @@ The non-streamed object and every chunk carry the fields strict clients validate
 ``logprobs: null``, ``refusal: null``, ``annotations: []``, ``service_tier: "default"``
 (old SDKs' Literal lacks newer tiers), a ``system_fingerprint``, and usage with both
 details objects.
+
+``n > 1``: one choice per ``Filled`` in ``filled.choices``, ``index`` 0..n-1. Streamed,
+each choice has its own frames (role first, its pieces, its finish chunk), and the
+choices' frames are interleaved round-robin, as the real API sends them: chunk k of
+choice 0, chunk k of choice 1, …; clients key on ``index``. Logprobs, when asked, are
+``{"content": [...], "refusal": null}`` per choice, and per content chunk in a stream.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fakeopenai.filled import Filled, TokenUsage
+from fakeopenai.filled import Filled, TokenLogprob, TokenUsage, logprobs_by_piece
 from fakeopenai.wire.sse import DONE, Frame, data_frame
 
 
@@ -42,8 +48,28 @@ def usage_object(usage: TokenUsage) -> dict[str, Any]:
     }
 
 
-def completion(filled: Filled, meta: Meta) -> dict[str, Any]:
-    """The non-streamed ``chat.completion`` object."""
+def _alternative(token: str, logprob: float) -> dict[str, Any]:
+    return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+
+def logprobs_object(
+    entries: Sequence[TokenLogprob] | None, *, content: bool = True
+) -> dict[str, Any] | None:
+    """A choice's ``logprobs``: ``None`` when not asked, else the content tokens'
+    entries (``content: null`` when the choice has no text)."""
+    if entries is None:
+        return None
+    tokens = [
+        {
+            **_alternative(entry.token, entry.logprob),
+            "top_logprobs": [_alternative(token, logprob) for token, logprob in entry.top],
+        }
+        for entry in entries
+    ]
+    return {"content": tokens if content else None, "refusal": None}
+
+
+def _message(filled: Filled) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": filled.content}
     if filled.tool_calls:
         message["tool_calls"] = [
@@ -56,6 +82,11 @@ def completion(filled: Filled, meta: Meta) -> dict[str, Any]:
         ]
     message["refusal"] = filled.refusal
     message["annotations"] = []
+    return message
+
+
+def completion(filled: Filled, meta: Meta) -> dict[str, Any]:
+    """The non-streamed ``chat.completion`` object, one choice per ``filled.choices``."""
     return {
         "id": meta.id,
         "object": "chat.completion",
@@ -63,11 +94,12 @@ def completion(filled: Filled, meta: Meta) -> dict[str, Any]:
         "model": meta.model,
         "choices": [
             {
-                "index": 0,
-                "message": message,
-                "logprobs": None,
-                "finish_reason": filled.finish_reason,
+                "index": index,
+                "message": _message(choice),
+                "logprobs": logprobs_object(choice.logprobs, content=choice.content is not None),
+                "finish_reason": choice.finish_reason,
             }
+            for index, choice in enumerate(filled.choices)
         ],
         "usage": usage_object(filled.usage),
         "service_tier": "default",
@@ -90,10 +122,18 @@ class _Chunks:
         self.include_usage = include_usage
 
     def frame(
-        self, delta: dict[str, Any], finish: str | None = None, content: bool = False
+        self,
+        delta: dict[str, Any],
+        finish: str | None = None,
+        content: bool = False,
+        *,
+        index: int = 0,
+        logprobs: dict[str, Any] | None = None,
     ) -> Frame:
         chunk = dict(self.head)
-        chunk["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        chunk["choices"] = [
+            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+        ]
         if self.include_usage:  # usage: null on every chunk but the last (spec)
             chunk["usage"] = None
         return data_frame(chunk, content)
@@ -105,35 +145,41 @@ class _Chunks:
         return data_frame(chunk)
 
 
-def stream_frames(
-    filled: Filled,
-    meta: Meta,
-    *,
-    content_pieces: Sequence[str],
-    argument_pieces: Sequence[Sequence[str]],
-    include_usage: bool,
-) -> list[Frame]:
-    """Every frame of a streamed answer, ``[DONE]`` included.
+Pieces = tuple[Sequence[str], Sequence[Sequence[str]]]  # (text pieces, each call's pieces)
 
-    Role only in the first delta; content (or refusal) pieces; each tool call's first
-    delta with id/type/name and ``arguments: ""``, then its argument pieces inside a
-    ``function`` object; exactly one finish chunk with an empty delta; the usage-only
-    chunk when asked; ``[DONE]``.
-    """
-    chunks = _Chunks(meta, include_usage)
+
+def _choice_frames(
+    chunks: _Chunks, filled: Filled, index: int, content_pieces: Sequence[str],
+    argument_pieces: Sequence[Sequence[str]],
+) -> list[Frame]:  # fmt: skip
+    """One choice's frames: opener, text pieces, tool calls, finish chunk."""
     frames: list[Frame] = []
-    text_key = "refusal" if filled.refusal is not None and filled.content is None else "content"
-    opener: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
+    refusal = filled.refusal is not None and filled.content is None
+    text_key = "refusal" if refusal else "content"
+    # A refusal opens with content null and an empty refusal (real capture).
+    opener: dict[str, Any] = (
+        {"role": "assistant", "content": None, "refusal": ""}
+        if refusal
+        else {"role": "assistant", "content": "", "refusal": None}
+    )
     if filled.tool_calls and not content_pieces:
         opener = {"role": "assistant", "content": None}  # the call opens the message
     else:
-        frames.append(chunks.frame(opener))
-        for piece in content_pieces:
-            frames.append(chunks.frame({text_key: piece}, content=True))
+        frames.append(chunks.frame(opener, index=index))
+        per_piece: list[Any] = [None] * len(content_pieces)
+        if filled.logprobs is not None and not refusal:
+            per_piece = [
+                logprobs_object(entries)
+                for entries in logprobs_by_piece(filled.logprobs, content_pieces)
+            ]
+        for piece, logprobs in zip(content_pieces, per_piece, strict=True):
+            frames.append(
+                chunks.frame({text_key: piece}, content=True, index=index, logprobs=logprobs)
+            )
         opener = {}
-    for index, call in enumerate(filled.tool_calls):
+    for call_index, call in enumerate(filled.tool_calls):
         first = {
-            "index": index,
+            "index": call_index,
             "id": call.id,
             "type": "function",
             "function": {"name": call.name, "arguments": ""},
@@ -141,13 +187,44 @@ def stream_frames(
         delta = dict(opener, tool_calls=[first])
         if opener:
             delta["refusal"] = None
-        frames.append(chunks.frame(delta))
+        frames.append(chunks.frame(delta, index=index))
         opener = {}
-        pieces = argument_pieces[index] if index < len(argument_pieces) else [call.arguments]
+        pieces = (
+            argument_pieces[call_index] if call_index < len(argument_pieces) else [call.arguments]
+        )
         for piece in pieces:
-            arg_delta = {"index": index, "function": {"arguments": piece}}
-            frames.append(chunks.frame({"tool_calls": [arg_delta]}, content=True))
-    frames.append(chunks.frame({}, finish=filled.finish_reason))
+            arg_delta = {"index": call_index, "function": {"arguments": piece}}
+            frames.append(chunks.frame({"tool_calls": [arg_delta]}, content=True, index=index))
+    frames.append(chunks.frame({}, finish=filled.finish_reason, index=index))
+    return frames
+
+
+def stream_frames(
+    filled: Filled,
+    meta: Meta,
+    *,
+    content_pieces: Sequence[str],
+    argument_pieces: Sequence[Sequence[str]],
+    include_usage: bool,
+    other_pieces: Sequence[Pieces] = (),
+) -> list[Frame]:
+    """Every frame of a streamed answer, ``[DONE]`` included.
+
+    Per choice: role only in its first delta; content (or refusal) pieces; each tool
+    call's first delta with id/type/name and ``arguments: ""``, then its argument pieces
+    inside a ``function`` object; exactly one finish chunk with an empty delta. Choices
+    1..n-1 (``filled.extra_choices``) stream ``other_pieces``, interleaved round-robin
+    with choice 0. Then the usage-only chunk when asked, and ``[DONE]``.
+    """
+    chunks = _Chunks(meta, include_usage)
+    pieces: list[Pieces] = [(content_pieces, argument_pieces), *other_pieces]
+    per_choice = [
+        _choice_frames(chunks, choice, index, *pieces[index])
+        for index, choice in enumerate(filled.choices)
+    ]
+    frames: list[Frame] = []
+    for position in range(max(len(choice_frames) for choice_frames in per_choice)):
+        frames += [fs[position] for fs in per_choice if position < len(fs)]
     if include_usage:
         frames.append(chunks.usage_frame(filled.usage))
     frames.append(Frame(DONE))

@@ -1,10 +1,13 @@
 """Legacy Completions bodies and stream frames (WIRE.md §5.3).
 
-One choice per prompt (a list of prompts gets a list of choices, ``index`` = position),
-``logprobs: null``, ``finish_reason`` one of ``stop``/``length``/``content_filter``. A
-stream sends ``text_completion`` chunks with the text pieces, one final chunk per
-choice with empty text and the finish reason, the usage chunk (``choices: []``) when
-``stream_options.include_usage`` asks, then ``[DONE]``.
+One choice per prompt and per ``n`` (prompt i's choices are ``i*n .. i*n+n-1``), each
+``index`` its position, ``logprobs: null`` unless the request asked for ``logprobs: k``
+(then ``tokens``, ``token_logprobs``, ``top_logprobs`` and ``text_offset``),
+``finish_reason`` one of ``stop``/``length``/``content_filter``. A stream sends
+``text_completion`` chunks with the text pieces and one final chunk per choice with
+empty text and the finish reason, the choices' chunks interleaved round-robin as the
+API does; then the usage chunk (``choices: []``) when ``stream_options.include_usage``
+asks, and ``[DONE]``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fakeopenai.filled import TokenUsage
+from fakeopenai.filled import TokenLogprob, TokenUsage, logprobs_by_piece
 from fakeopenai.wire.sse import DONE, Frame, data_frame
 
 # Legacy completions know only these; tool-call replies end as a plain stop.
@@ -29,6 +32,16 @@ class Meta:
     model: str
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One choice: its whole text, why it ended, and its tokens' logprobs when asked
+    (offsets counted in ``text``, an echoed prompt included)."""
+
+    text: str
+    finish_reason: str
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+
 def finish_reason(reason: str) -> str:
     """The legacy endpoint's finish reason for a reply's ``finish_reason``."""
     return reason if reason in _FINISH else "stop"
@@ -42,27 +55,42 @@ def usage_object(usage: TokenUsage) -> dict[str, int]:
     }
 
 
-def _choice(index: int, text: str, finish: str | None) -> dict[str, Any]:
-    return {"text": text, "index": index, "logprobs": None, "finish_reason": finish}
+def logprobs_object(entries: Sequence[TokenLogprob] | None) -> dict[str, Any] | None:
+    """The legacy ``logprobs`` object: parallel lists, one item per token."""
+    if entries is None:
+        return None
+    return {
+        "tokens": [e.token for e in entries],
+        "token_logprobs": [e.logprob for e in entries],
+        "top_logprobs": [dict(e.top) for e in entries],
+        "text_offset": [e.offset for e in entries],
+    }
 
 
-def completion(texts: Sequence[str], meta: Meta, usage: TokenUsage, reason: str) -> dict[str, Any]:
-    """The non-streamed ``text_completion`` object, one choice per text."""
+def _choice(index: int, text: str, finish: str | None, logprobs: Any = None) -> dict[str, Any]:
+    return {"text": text, "index": index, "logprobs": logprobs, "finish_reason": finish}
+
+
+def completion(choices: Sequence[Choice], meta: Meta, usage: TokenUsage) -> dict[str, Any]:
+    """The non-streamed ``text_completion`` object."""
     return {
         "id": meta.id,
         "object": "text_completion",
         "created": meta.created,
         "model": meta.model,
-        "choices": [_choice(i, text, finish_reason(reason)) for i, text in enumerate(texts)],
+        "choices": [
+            _choice(i, c.text, finish_reason(c.finish_reason), logprobs_object(c.logprobs))
+            for i, c in enumerate(choices)
+        ],
         "usage": usage_object(usage),
     }
 
 
 def stream_frames(
+    choices: Sequence[Choice],
     pieces: Sequence[Sequence[str]],
     meta: Meta,
     usage: TokenUsage,
-    reason: str,
     *,
     include_usage: bool,
 ) -> list[Frame]:
@@ -74,20 +102,28 @@ def stream_frames(
         "model": meta.model,
     }
 
-    def chunk(choices: list[dict[str, Any]], content: bool = False) -> Frame:
-        obj = dict(head, choices=choices)
+    def chunk(choice: dict[str, Any], content: bool = False) -> Frame:
+        obj = dict(head, choices=[choice])
         if include_usage:  # usage: null on every chunk but the usage chunk, as on chat
             obj["usage"] = None
         return data_frame(obj, content)
 
-    frames = [
-        chunk([_choice(index, piece, None)], content=True)
-        for index, choice_pieces in enumerate(pieces)
-        for piece in choice_pieces
-    ]
-    finish = finish_reason(reason)
-    frames += [chunk([_choice(index, "", finish)]) for index in range(len(pieces))]
+    per_choice: list[list[Frame]] = []
+    for index, (choice, choice_pieces) in enumerate(zip(choices, pieces, strict=True)):
+        per_piece: list[Any] = [None] * len(choice_pieces)
+        if choice.logprobs is not None:
+            grouped = logprobs_by_piece(choice.logprobs, choice_pieces)
+            per_piece = [logprobs_object(entries) for entries in grouped]
+        frames = [
+            chunk(_choice(index, piece, None, logprobs), content=True)
+            for piece, logprobs in zip(choice_pieces, per_piece, strict=True)
+        ]
+        frames.append(chunk(_choice(index, "", finish_reason(choice.finish_reason))))
+        per_choice.append(frames)
+    out: list[Frame] = []
+    for position in range(max((len(f) for f in per_choice), default=0)):
+        out += [frames[position] for frames in per_choice if position < len(frames)]
     if include_usage:
-        frames.append(data_frame(dict(head, choices=[], usage=usage_object(usage))))
-    frames.append(Frame(DONE))
-    return frames
+        out.append(data_frame(dict(head, choices=[], usage=usage_object(usage))))
+    out.append(Frame(DONE))
+    return out
