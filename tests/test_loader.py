@@ -513,7 +513,9 @@ def test_parse_reports_duplicates_but_not_overridden_merge_keys() -> None:
 
 
 def test_header_values_written_as_numbers_mean_their_text() -> None:
-    scenario = load_text("rules:\n  - match: {header: {x-retry: 3}}\n    reply: {headers: {x-a: 1.5}}\n")
+    scenario = load_text(
+        "rules:\n  - match: {header: {x-retry: 3}}\n    reply: {headers: {x-a: 1.5}}\n"
+    )
     rule = scenario.rules[0]
     assert rule.match.header == {"x-retry": "3"}
     assert rule.replies[0].headers == {"x-a": "1.5"}

@@ -141,7 +141,7 @@ class Engine:
         else:
             step = len(replies) - 1
         reply = replies[step]
-        chaos = self._chaos(scenario, rule, count, view, reply, seed)
+        chaos = self._chaos(scenario, rule, count, view, reply=reply, seed=seed)
         if chaos is not None:
             return Decision(chaos, scenario, rule, step, chaos=True, seed=seed)
         return Decision(reply, scenario, rule, step if rule.sequence else None, seed=seed)
@@ -152,6 +152,7 @@ class Engine:
         rule: LoadedRule,
         count: int,
         view: RequestView,
+        *,
         reply: Reply,
         seed: int | None,
     ) -> Reply | None:
