@@ -95,3 +95,18 @@ def test_schema_is_json_schema_for_editors() -> None:
     document = json.loads(result.output)
     assert document["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert "rules" in document["properties"]
+
+
+def test_serve_flags_reach_the_server() -> None:
+    broken_history = {
+        "model": "gpt-4o",
+        "messages": [{"role": "tool", "tool_call_id": "call_1", "content": "21C"}],
+    }
+    flags = ("--no-delay", "--emit-schema", "--no-validate-conversation", "--journal-limit", "2")
+    with Served(*flags) as server:
+        answer = HTTP.post(server.url + "/v1/chat/completions", json=HELLO).json()
+        assert next(iter(answer)) == "$schema"
+        assert HTTP.post(server.url + "/v1/chat/completions", json=broken_history).is_success
+        HTTP.post(server.url + "/v1/chat/completions", json=HELLO)
+        journal = HTTP.get(server.url + "/_fakeopenai/requests").json()
+        assert [entry["id"] for entry in journal] == [2, 3]  # only the newest two kept

@@ -248,3 +248,13 @@ def test_assert_last_on_an_empty_journal() -> None:
     assert str(caught.value) == (
         "fakeopenai: expected a last request with rule='x', but no request reached the fake."
     )
+
+
+def test_the_journal_keeps_the_newest_entries_up_to_its_limit() -> None:
+    from fakeopenai.journal import Journal
+
+    journal = Journal(limit=3)
+    for n in range(5):
+        journal.new("POST", f"/v1/{n}", {}, f"req_{n}")
+    assert [entry.path for entry in journal.snapshot()] == ["/v1/2", "/v1/3", "/v1/4"]
+    assert [entry.id for entry in journal.snapshot()] == [3, 4, 5]

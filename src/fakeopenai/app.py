@@ -46,6 +46,7 @@ from fakeopenai.wire.errors import (
     mask_key,
 )
 from fakeopenai.wire.gateway import with_schema
+from fakeopenai.wire.ids import request_id
 
 log = logging.getLogger("fakeopenai")
 
@@ -115,14 +116,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
+    # ASGI messages read directly: Starlette's request.stream() generator costs more
+    # than the rest of reading a small body.
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise too_large
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -144,8 +152,8 @@ class Api:
     async def handle(self, request: Request) -> Response:
         """Answer one API request (never raises: errors become envelopes)."""
         core = self.core
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        from fakeopenai.wire.ids import request_id
+        # ASGI servers send header names in lower case already
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
 
         entry = core.journal.new(request.method, request.url.path, headers, request_id())
         request.scope["fakeopenai.entry"] = entry  # for the request log (logs.RequestLog)

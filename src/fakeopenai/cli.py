@@ -43,6 +43,15 @@ def _summary(scenarios: list[Any]) -> str:
 @click.option("--control-token", default=None, help="Bearer token required for control writes.")
 @click.option("--max-body", default=32 * MIB, show_default=True, help="Largest request body.")
 @click.option(
+    "--journal-limit", default=10_000, show_default=True, help="Requests kept in the journal."
+)
+@click.option(
+    "--no-validate-conversation",
+    is_flag=True,
+    help="Accept broken tool-call histories (the real API answers them with a 400).",
+)
+@click.option("--emit-schema", is_flag=True, help="Add the seed gateway's $schema field.")
+@click.option(
     "--no-delay",
     is_flag=True,
     help="Answer at full speed (default: replies without a latency of their own are paced "
@@ -64,6 +73,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     cors_origin: tuple[str, ...],
     control_token: str | None,
     max_body: int,
+    journal_limit: int,
+    no_validate_conversation: bool,
+    emit_schema: bool,
     no_delay: bool,
     log_level: str,
 ) -> None:
@@ -80,6 +92,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         default_latency=None if no_delay else HUMAN_PACE,
         cors_origins=cor_list(cors_origin),
         control_token=control_token,
+        journal_limit=journal_limit,
+        validate_conversation=not no_validate_conversation,
+        emit_schema=emit_schema,
     )
     try:
         core = Core.build(paths, settings=settings)

@@ -8,6 +8,7 @@ plain attribute writes by the single server thread, so readers may see a stream'
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import threading
@@ -112,12 +113,19 @@ class Entry:
         return f"<Entry {self.line()}>"
 
 
-class Journal:
-    """Thread-safe list of entries, oldest first."""
+DEFAULT_LIMIT = 10_000
 
-    def __init__(self) -> None:
+
+class Journal:
+    """Thread-safe list of entries, oldest first, keeping the newest ``limit``.
+
+    Tests reset it for every test; a long-running ``fakeopenai serve`` would otherwise
+    grow without end, so the oldest entries go once ``limit`` is reached (``None``:
+    keep everything)."""
+
+    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
         self._lock = threading.Lock()
-        self._entries: list[Entry] = []
+        self._entries: collections.deque[Entry] = collections.deque(maxlen=limit)
         self._ids = itertools.count(1)
         self._changed = threading.Condition(self._lock)
 

@@ -30,6 +30,7 @@ class Settings:
     control_token: str | None = None
     emit_schema: bool = False
     validate_conversation: bool = True  # 400 for broken tool-call histories, as the API
+    journal_limit: int | None = 10_000  # newest entries kept (None: all)
     paths: Sequence[str] = field(default_factory=tuple)
 
 
@@ -55,4 +56,5 @@ class Core:
         if paths:
             settings.paths = tuple(str(p) for p in paths)
         loaded = list(scenarios or ()) + (load_paths(list(paths)) if paths else [])
-        return cls(settings, Engine(loaded, seed=settings.seed), Journal())
+        journal = Journal(settings.journal_limit)
+        return cls(settings, Engine(loaded, seed=settings.seed), journal)

@@ -20,8 +20,6 @@ length and stop limits, and logprobs.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -75,10 +73,12 @@ def _content(
     """The reply's text; ``answered`` when a refusal or tool calls stand in for it."""
     if view.endpoint == "embeddings":
         return None
-    fake.seed_instance(seeder.seed("content"))
     content = reply.content
+    if isinstance(content, str) and not is_template(content):
+        return content  # scripted text: nothing to seed
+    fake.seed_instance(seeder.seed("content"))
     if isinstance(content, str):
-        return render(content, context()) if is_template(content) else content
+        return render(content, context())
     if isinstance(content, GeneratedContent):
         return text.generated(fake, content.generate)
     return None if answered else _default_content(view, fake)
@@ -153,18 +153,29 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
     seeder = Seeder.for_request(seed, rule_key, view)
     with FAKER_LOCK:
         fake = faker_instance()
+        built: list[Mapping[str, Any]] = []
 
-        @functools.cache
-        def context() -> Mapping[str, Any]:
-            return {"request": request_context(view), "faker": SafeFaker(fake)}
+        def context() -> Mapping[str, Any]:  # built on first use: most replies need none
+            if not built:
+                built.append({"request": request_context(view), "faker": SafeFaker(fake)})
+            return built[0]
 
         choices = [
             _choice(reply, view, seeder=seeder.for_choice(index), fake=fake, context=context)
             for index in range(choice_count(view))
         ]
-    first, others = choices[0], choices[1:]
+    first, others = choices[0], tuple(choices[1:])
     other = sum(c.usage.completion_tokens for c in others)
     usage = usage_for(
         view, first.content, first.refusal, first.tool_calls, reply.usage, other_choices=other
     )
-    return dataclasses.replace(first, usage=usage, extra_choices=tuple(others))
+    return Filled(  # built directly: dataclasses.replace costs as much as the rest
+        model=first.model,
+        content=first.content,
+        refusal=first.refusal,
+        tool_calls=first.tool_calls,
+        finish_reason=first.finish_reason,
+        usage=usage,
+        logprobs=first.logprobs,
+        extra_choices=others,
+    )

@@ -22,7 +22,6 @@ import random
 import string
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fakeopenai.view import RequestView
@@ -57,17 +56,33 @@ def fingerprint(view: RequestView) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
 class Seeder:
-    """Derives one independent integer seed per named part of a reply."""
+    """Derives one independent integer seed per named part of a reply.
 
-    base: str
+    The request's digest is computed on first use only: a scripted static reply
+    needs no seed, and hashing the request is a good part of its cost."""
+
+    __slots__ = ("_base", "_source")
+
+    def __init__(
+        self, base: str | None = None, source: tuple[int | None, str, RequestView] | None = None
+    ) -> None:
+        self._base = base
+        self._source = source
+
+    @property
+    def base(self) -> str:
+        if self._base is None:
+            assert self._source is not None
+            seed, rule_key, view = self._source
+            material = f"{seed if seed is not None else 0}\x00{rule_key}\x00{fingerprint(view)}"
+            self._base = hashlib.sha256(material.encode()).hexdigest()
+        return self._base
 
     @classmethod
     def for_request(cls, seed: int | None, rule_key: str, view: RequestView) -> Seeder:
         """The seeder of one request answered by one rule; ``seed=None`` acts as 0."""
-        material = f"{seed if seed is not None else 0}\x00{rule_key}\x00{fingerprint(view)}"
-        return cls(hashlib.sha256(material.encode()).hexdigest())
+        return cls(source=(seed, rule_key, view))
 
     def for_choice(self, index: int) -> Seeder:
         """The seeder of choice ``index`` of an ``n > 1`` request (choice 0 is this one,
