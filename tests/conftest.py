@@ -17,9 +17,12 @@ pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(scope="module")
-def examples() -> Iterator[FakeOpenAI]:
-    """A server loaded with every example scenario (module scope: reset per test)."""
-    with FakeOpenAI(SCENARIOS, seed=7, strict=False) as fake:  # tests check misses themselves
+def examples(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
+    """The server a test module talks to (module scope; ``fake`` resets it per test): the
+    module's own ``SCENARIO`` and ``SEED`` when it defines them, else every example
+    scenario in scenarios/. Not strict: the tests check misses themselves."""
+    scenario = getattr(request.module, "SCENARIO", SCENARIOS)
+    with FakeOpenAI(scenario, seed=getattr(request.module, "SEED", 7), strict=False) as fake:
         yield fake
 
 

@@ -4,15 +4,14 @@ legacy completions, generated text varying per choice, usage counting every choi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
-import pytest
 
 from fakeopenai import FakeOpenAI
 
+SEED = 5  # tests/conftest.py serves SCENARIO with this seed
 SCENARIO = {
     "name": "choices",
     "rules": [
@@ -26,20 +25,6 @@ SCENARIO = {
     ],
 }
 ASK: Any = [{"role": "user", "content": "tell me something"}]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO, seed=5) as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    fake.reset()
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, _strict_response_validation=True
-    )
 
 
 def test_chat_n_gives_n_distinct_generated_choices(client: openai.OpenAI) -> None:

@@ -4,17 +4,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
 from pydantic import BaseModel
 
-from fakeopenai import FakeOpenAI
 from fakeopenai.generate import count_tokens, split_tokens
 
 TEXT = "Hello my dear friend, how are you doing today?"
+SEED = 2  # tests/conftest.py serves SCENARIO with this seed
 SCENARIO = {
     "name": "limits",
     "rules": [
@@ -38,20 +37,6 @@ ASK: Any = [{"role": "user", "content": "greet me"}]
 class City(BaseModel):
     name: str
     population: int
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO, seed=2) as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    fake.reset()
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, _strict_response_validation=True
-    )
 
 
 @pytest.mark.parametrize("param", ["max_tokens", "max_completion_tokens"])

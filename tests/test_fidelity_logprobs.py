@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
-import pytest
 
 from fakeopenai import FakeOpenAI
 from fakeopenai.generate import split_tokens
 
 TEXT = "The answer is positive."
+SEED = 1  # tests/conftest.py serves SCENARIO with this seed
 SCENARIO = {
     "name": "logprobs",
     "rules": [
@@ -23,20 +22,6 @@ SCENARIO = {
     ],
 }
 ASK: Any = [{"role": "user", "content": "classify this"}]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO, seed=1) as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    fake.reset()
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, _strict_response_validation=True
-    )
 
 
 def test_no_logprobs_unless_asked(client: openai.OpenAI) -> None:

@@ -4,14 +4,11 @@ from a reply that scripts none, and ``parallel_tool_calls: false`` sends one cal
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import openai
-import pytest
 
-from fakeopenai import FakeOpenAI
-
+SEED = 3  # tests/conftest.py serves SCENARIO with this seed
 SCENARIO = {
     "name": "tools",
     "rules": [
@@ -43,20 +40,6 @@ RESPONSES_TOOLS: Any = [
     {"type": "function", "name": "get_time", "parameters": {"type": "object"}, "strict": False},
 ]
 ASK: Any = [{"role": "user", "content": "what time is it"}]
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO, seed=3) as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    fake.reset()
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, _strict_response_validation=True
-    )
 
 
 def test_required_tool_choice_gets_a_call(client: openai.OpenAI) -> None:

@@ -8,11 +8,9 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -27,6 +25,7 @@ from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
+from fakeopenai.guards import check_key, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.respond import (
     ApiError,
@@ -39,12 +38,6 @@ from fakeopenai.respond import (
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
 from fakeopenai.streaming import PacedStream
-from fakeopenai.wire.errors import (
-    MALFORMED_JSON_MESSAGE,
-    NO_KEY_MESSAGE,
-    WRONG_KEY_MESSAGE,
-    mask_key,
-)
 from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
 
@@ -71,76 +64,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     "completions": CompletionsEndpoint(),
     "embeddings": EmbeddingsEndpoint(),
 }
-
-# /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
-_ROUTE = re.compile(
-    r"^/(?:v1/|openai/v1/|openai/deployments/(?P<deployment>[^/]+)/|openai/)?"
-    r"(?P<endpoint>chat/completions|completions|embeddings|responses|models)"
-    r"(?:/(?P<model_id>.+))?/?$"
-)
-
-
-def _route(method: str, path: str) -> tuple[str, str | None, str | None] | None:
-    """(endpoint key, deployment, model id) for a known API path and method."""
-    found = _ROUTE.match(path)
-    if found is None:
-        return None
-    endpoint, model_id = found["endpoint"], found["model_id"]
-    if endpoint == "models":
-        return (endpoint, found["deployment"], model_id) if method == "GET" else None
-    if model_id is not None or method != "POST" or endpoint not in ENDPOINTS:
-        return None
-    return endpoint, found["deployment"], None
-
-
-def _check_key(settings: Settings, headers: Mapping[str, str]) -> None:
-    if settings.api_key is None:
-        return
-    given = headers.get("api-key")
-    auth = headers.get("authorization", "")
-    if given is None and auth[:7].lower() == "bearer ":
-        given = auth[7:].strip()
-    if not given:
-        raise ApiError(401, NO_KEY_MESSAGE)
-    if given != settings.api_key:
-        raise ApiError(
-            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
-        )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes (413) without reading it all."""
-    too_large = ApiError(
-        413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large"
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    # ASGI messages read directly: Starlette's request.stream() generator costs more
-    # than the rest of reading a small body.
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _parse(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, MALFORMED_JSON_MESSAGE) from None
-    if not isinstance(body, dict):
-        raise ApiError(400, MALFORMED_JSON_MESSAGE)
-    return body
 
 
 class Api:
@@ -175,17 +98,17 @@ class Api:
 
     async def _handle(self, request: Request, headers: dict[str, str], entry: Entry) -> Response:
         core = self.core
-        route = _route(request.method, request.url.path)
-        if route is None:
+        routed = route(request.method, request.url.path)
+        if routed is None:
             raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
-        key, deployment, model_id = route
-        _check_key(core.settings, headers)
+        key, deployment, model_id = routed
+        check_key(core.settings, headers)
         if key == "models":
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await _read_body(request, core.settings.max_body)
-        body = _parse(raw)
+        raw = await read_body(request, core.settings.max_body)
+        body = parse_json(raw)
         entry.body = body
         if deployment and "model" not in body:
             body["model"] = deployment  # Azure: the deployment names the model

@@ -1,0 +1,91 @@
+"""Request guards shared by every API route, as the real API applies them: the path
+(any base prefix), the key, the body size and the JSON itself. Each refusal is an
+``ApiError`` that the app turns into the OpenAI envelope."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+
+from fakeopenai.respond import ApiError
+from fakeopenai.settings import Settings
+from fakeopenai.wire.errors import (
+    MALFORMED_JSON_MESSAGE,
+    NO_KEY_MESSAGE,
+    WRONG_KEY_MESSAGE,
+    mask_key,
+)
+
+# /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
+_ROUTE = re.compile(
+    r"^/(?:v1/|openai/v1/|openai/deployments/(?P<deployment>[^/]+)/|openai/)?"
+    r"(?P<endpoint>chat/completions|completions|embeddings|responses|models)"
+    r"(?:/(?P<model_id>.+))?/?$"
+)
+
+
+def route(method: str, path: str) -> tuple[str, str | None, str | None] | None:
+    """(endpoint key, deployment, model id) for a known API path and method."""
+    found = _ROUTE.match(path)
+    if found is None:
+        return None
+    endpoint, model_id = found["endpoint"], found["model_id"]
+    if endpoint == "models":
+        return (endpoint, found["deployment"], model_id) if method == "GET" else None
+    if model_id is not None or method != "POST":
+        return None
+    return endpoint, found["deployment"], None
+
+
+def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
+    if settings.api_key is None:
+        return
+    given = headers.get("api-key")
+    auth = headers.get("authorization", "")
+    if given is None and auth[:7].lower() == "bearer ":
+        given = auth[7:].strip()
+    if not given:
+        raise ApiError(401, NO_KEY_MESSAGE)
+    if given != settings.api_key:
+        raise ApiError(
+            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
+        )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes (413) without reading it all."""
+    too_large = ApiError(
+        413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    # ASGI messages read directly: Starlette's request.stream() generator costs more
+    # than the rest of reading a small body.
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, MALFORMED_JSON_MESSAGE) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, MALFORMED_JSON_MESSAGE)
+    return body
