@@ -110,3 +110,33 @@ def test_serve_flags_reach_the_server() -> None:
         HTTP.post(server.url + "/v1/chat/completions", json=HELLO)
         journal = HTTP.get(server.url + "/_fakeopenai/requests").json()
         assert [entry["id"] for entry in journal] == [2, 3]  # only the newest two kept
+
+
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+    (ROOT / "tests" / "compat" / "scenarios").glob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_the_editor_schema_accepts_every_example_scenario(path: Path) -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads(CliRunner().invoke(main, ["schema"]).output)
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_the_editor_schema_accepts_shorthands_and_rejects_typos() -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads(CliRunner().invoke(main, ["schema"]).output)
+    shorthands = """
+x-answer: &answer {content: hi, headers: {x-n: 3}}
+rules:
+  - match: {last_user: hello, tools: search}
+    replies: [{error: 429}, *answer]
+"""
+    jsonschema.validate(yaml.safe_load(shorthands), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"rules": [{"reply": {"contnet": "hi"}}]}, schema)

@@ -192,8 +192,6 @@ def check(paths: tuple[str, ...]) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for yaml-language-server)."""
-    from fakeopenai.scenario import Scenario
+    from fakeopenai.scenario import json_schema
 
-    document = Scenario.model_json_schema(by_alias=True)
-    document["$schema"] = "http://json-schema.org/draft-07/schema#"
-    click.echo(json.dumps(document, indent=2))
+    click.echo(json.dumps(json_schema(), indent=2))

@@ -188,3 +188,40 @@ class Scenario(_Model):
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if not str(k).startswith("x-")}
         return value
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for editors (``fakeopenai schema``).
+
+    pydantic's schema describes the canonical shapes; the shorthands the before-
+    validators accept are added here, so an editor never flags a file the loader takes:
+    a string text condition, ``error: 429``, ``tools: name``, numeric header values, and
+    top-level ``x-…`` keys."""
+    document = Scenario.model_json_schema(by_alias=True)
+    defs = document["$defs"]
+
+    def also(name: str, shorthand: dict[str, Any]) -> None:
+        original = defs[name]
+        defs[name] = {"anyOf": [original, shorthand], "description": original["description"]}
+
+    also("TextCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
+    also("MessageCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
+    also("ErrorSpec", {"type": "integer", "minimum": 400, "maximum": 599})
+    defs["Match"]["properties"]["tools"]["anyOf"].insert(0, {"type": "string"})
+
+    def numbers_in_headers(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and node.get("additionalProperties") == {
+                "type": "string"
+            }:
+                node["additionalProperties"] = {"type": ["string", "number"]}
+            for value in node.values():
+                numbers_in_headers(value)
+        elif isinstance(node, list):
+            for value in node:
+                numbers_in_headers(value)
+
+    numbers_in_headers(document)
+    document["patternProperties"] = {"^x-": {"description": "Yours: anchors to reuse."}}
+    document["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return document
