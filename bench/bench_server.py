@@ -33,30 +33,59 @@ rules:
 
 
 def serve_bare(port: int) -> None:
-    """A bare Starlette endpoint that returns a chat.completion-sized JSON body."""
+    """A bare Starlette endpoint: parse the JSON body, return the same chat.completion
+    bytes and headers fakeopenai sends (precomputed), so the ratio is fakeopenai's own
+    cost — matching, generation, journaling — not a difference in response size."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import Response
     from starlette.routing import Route
 
-    answer = {
-        "id": "chatcmpl-x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "gpt-4o",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "The capital of France is Paris."},
-                "finish_reason": "stop",
-            }
-        ],
+    answer = json.dumps(
+        {
+            "id": "chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N",
+            "object": "chat.completion",
+            "created": 1753357765,
+            "model": "gpt-4o",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": "The capital of France is Paris.",
+                        "refusal": None,
+                        "annotations": [],
+                    },
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 14,
+                "completion_tokens": 7,
+                "total_tokens": 21,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {
+                    "reasoning_tokens": 0,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            },
+            "service_tier": "default",
+            "system_fingerprint": "fp_b3f1157249",
+        }
+    ).encode()
+    headers = {
+        "x-request-id": "req_9dd15267592c52419a1448efd25dc44a",
+        "openai-version": "2020-10-01",
+        "openai-processing-ms": "1",
     }
 
-    async def chat(request: Request) -> JSONResponse:
+    async def chat(request: Request) -> Response:
         await request.json()  # parse the body, as any real endpoint would
-        return JSONResponse(answer)
+        return Response(answer, 200, headers, media_type="application/json")
 
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
@@ -146,11 +175,13 @@ def main() -> None:
                 rps = measure(kind, args.port, args.seconds, args.connections, scenario)
                 results[kind].append(rps)
     bare, fake = max(results["bare"]), max(results["fake"])
+    ratios = sorted(f / b for f, b in zip(results["fake"], results["bare"], strict=True))
     runs = f"best of {args.rounds} x {args.seconds}s"
     print(f"non-streamed chat, {args.connections} connections, {runs}")
     print(f"  bare Starlette endpoint : {bare:8.0f} req/s")
     print(f"  fakeopenai (scripted)   : {fake:8.0f} req/s")
-    print(f"  ratio                   : {fake / bare:8.2f}")
+    print(f"  ratio (best / best)     : {fake / bare:8.2f}")
+    print(f"  ratio per round         : {', '.join(f'{r:.2f}' for r in ratios)}")
 
 
 if __name__ == "__main__":

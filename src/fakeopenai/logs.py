@@ -70,6 +70,14 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not log.isEnabledFor(logging.INFO):  # no console line wanted: no wrapping
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                quiet: Entry | None = scope.get(ENTRY_KEY)
+                if quiet is not None:
+                    quiet.mark("total_ms")  # a no-op unless the response ended unusually
+            return
         started = time.perf_counter()
         status = 0
 
