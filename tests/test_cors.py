@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -96,11 +97,22 @@ def test_without_cors_origins_there_are_no_cors_answers() -> None:
         assert response.json()["error"]["message"].startswith("Invalid URL (OPTIONS /v1/")
 
 
-def test_control_reads_follow_cors_but_writes_stay_refused(fake: FakeOpenAI) -> None:
+def test_the_control_api_gets_no_cors_even_for_allowed_origins(fake: FakeOpenAI) -> None:
+    # The journal holds prompts: no web page, even an allowed one, may read it.
     read = HTTP.get(fake.url + "/_fakeopenai/requests", headers={"origin": APP})
-    assert read.headers["access-control-allow-origin"] == APP
+    assert read.status_code == 200 and "access-control-allow-origin" not in read.headers
     write = HTTP.post(fake.url + "/_fakeopenai/reset", headers={"origin": APP})
     assert write.status_code == 403
+
+
+def test_the_journal_never_holds_a_usable_key(fake: FakeOpenAI) -> None:
+    secret = {"authorization": "Bearer sk-proj-REALKEY123", "api-key": "azure-key-987654"}
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    assert HTTP.post(fake.url + "/v1/chat/completions", json=chat, headers=secret).is_success
+    entry = HTTP.get(fake.url + "/_fakeopenai/requests").json()[-1]
+    assert entry["headers"]["authorization"] == "Bearer sk-pro***123"
+    assert entry["headers"]["api-key"] == "azure-***654"
+    assert "REALKEY" not in json.dumps(entry)
 
 
 @pytest.mark.parametrize(

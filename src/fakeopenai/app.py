@@ -25,7 +25,7 @@ from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
-from fakeopenai.guards import check_key, parse_json, read_body, route
+from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.respond import (
     ApiError,
@@ -78,7 +78,7 @@ class Api:
         # ASGI servers send header names in lower case already
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
 
-        entry = core.journal.new(request.method, request.url.path, headers, request_id())
+        entry = core.journal.new(request.method, request.url.path, masked(headers), request_id())
         request.scope["fakeopenai.entry"] = entry  # for the request log (logs.RequestLog)
         try:
             return await self._handle(request, headers, entry)

@@ -5,15 +5,18 @@ header: the SDKs send a growing family (``authorization``, ``content-type``,
 ``x-stainless-*``, ``openai-*``, ``api-key``, ``x-fakeopenai-*``) and the fake has no
 reason to refuse a header from an origin the developer trusts, so mirroring them beats a
 list that falls behind. The API's own headers are exposed by name (and ``*`` for scripted
-ones). The control API's writes stay refused from any other origin (``control.py``).
+ones). The control API and inspector get no CORS at all: other origins can neither read
+them nor write to them (``control.py`` also refuses cross-origin writes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 EXPOSED = (
     "x-request-id",
@@ -57,7 +60,7 @@ def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
         return []
     return [
         Middleware(
-            CORSMiddleware,
+            ApiOnlyCORS,
             allow_origins=[normalise_origin(o) for o in origins],
             allow_methods=METHODS,
             allow_headers=["*"],
@@ -68,3 +71,18 @@ def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
             max_age=600,
         )
     ]
+
+
+class ApiOnlyCORS:
+    """CORS for the API routes only: the control API and inspector never answer a
+    cross-origin read, so no web page can read the journal (prompts, masked keys)."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/_fakeopenai"):
+            await self.app(scope, receive, send)
+        else:
+            await self.cors(scope, receive, send)

@@ -89,3 +89,23 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, MALFORMED_JSON_MESSAGE)
     return body
+
+
+_SECRET_HEADERS = ("authorization", "api-key")
+
+
+def masked(headers: dict[str, str]) -> dict[str, str]:
+    """The headers as the journal keeps them: keys masked (``Bearer sk-pro***123``).
+
+    Apps often keep their real OPENAI_API_KEY and change only the base URL; the journal
+    is readable over the control API and shown in the inspector, so it never holds a
+    usable key."""
+    if not any(name in headers for name in _SECRET_HEADERS):
+        return headers
+    kept = dict(headers)
+    for name in _SECRET_HEADERS:
+        value = kept.get(name)
+        if value is not None:
+            scheme, space, key = value.partition(" ")
+            kept[name] = f"{scheme} {mask_key(key)}" if space else mask_key(value)
+    return kept
