@@ -343,3 +343,15 @@ def test_sessions_keep_their_own_sequence_counters(fake: FakeOpenAI) -> None:
         return chat(fake.url, "count", headers={"x-fakeopenai-session": session}).status_code
 
     assert [step("a"), step("a"), step("b"), step("a"), step("b")] == [429, 200, 429, 200, 200]
+
+
+def test_a_foreign_host_name_cannot_reach_the_control_api() -> None:
+    # DNS rebinding: a page whose own name resolves to 127.0.0.1 still sends that name.
+    with FakeOpenAI() as fake:
+        foreign = {"host": "evil.example:8000"}
+        refused = httpx.get(fake.url + "/_fakeopenai/requests", headers=foreign)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["type"] == "fakeopenai_forbidden_host"
+        assert httpx.post(fake.url + "/_fakeopenai/reset", headers=foreign).status_code == 403
+        local = fake.url.replace("127.0.0.1", "localhost") + "/_fakeopenai/health"
+        assert httpx.get(local).status_code == 200

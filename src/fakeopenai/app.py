@@ -242,10 +242,15 @@ def create_app(
     routes.extend(control_routes(core))
     from starlette.middleware import Middleware
 
+    from fakeopenai.control import LoopbackHostGuard
     from fakeopenai.cors import cors_middleware
     from fakeopenai.logs import RequestLog
 
-    middleware = [Middleware(RequestLog), *cors_middleware(core.settings.cors_origins)]
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(LoopbackHostGuard),
+        *cors_middleware(core.settings.cors_origins),
+    ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.core = core
     threading.Thread(target=_warm_up, name="fakeopenai-warm-up", daemon=True).start()
