@@ -24,11 +24,10 @@ fakeopenai's own test suite runs this file (tests/test_plugin_example.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import openai
 import pytest
-import pytest_asyncio
 
 from fakeopenai import FakeOpenAI
 
@@ -43,14 +42,20 @@ def openai_client(fake_openai: FakeOpenAI) -> Iterator[openai.OpenAI]:
     client.close()
 
 
-@pytest_asyncio.fixture
-async def async_openai_client(fake_openai: FakeOpenAI) -> AsyncIterator[openai.AsyncOpenAI]:
-    """The async client, for ``async def`` tests (pytest-asyncio)."""
-    client = openai.AsyncOpenAI(
-        base_url=fake_openai.base_url, api_key=fake_openai.api_key, max_retries=0
+@pytest.fixture
+def async_openai_client(fake_openai: FakeOpenAI) -> openai.AsyncOpenAI:
+    """The async client, for ``async def`` tests (pytest-asyncio, anyio, ...).
+
+    A plain fixture, so this file needs no async plugin. ``Connection: close`` makes each
+    connection end with its response, inside the test's event loop: none is left open
+    for a fixture teardown to close after that loop is gone.
+    """
+    return openai.AsyncOpenAI(
+        base_url=fake_openai.base_url,
+        api_key=fake_openai.api_key,
+        max_retries=0,
+        default_headers={"Connection": "close"},
     )
-    yield client
-    await client.close()
 
 
 @pytest.fixture

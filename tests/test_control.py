@@ -213,7 +213,7 @@ def test_bad_json_put_names_the_syntax_error(fake: FakeOpenAI, control: httpx.Cl
         "/scenarios", content=b'{"rules": [}', headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.json()["error"]["message"].startswith("<request body>: invalid JSON: Expecting")
+    assert response.json()["error"]["issues"] == ["1: invalid JSON: Expecting value"]
     wrong = control.put("/scenarios", json={"rules": [{"reply": {"contnt": "x"}}]})
     assert wrong.json()["error"]["issues"] == [
         "rules[0].reply: unknown key 'contnt' (did you mean 'content'?)"

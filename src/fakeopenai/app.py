@@ -119,6 +119,7 @@ class Api:
             check_conversation(body)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
+        entry.seen_last_user = view.last_user
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
             raise ApiError(
@@ -176,7 +177,6 @@ class Api:
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            entry.status = 200
             return PacedStream(
                 frames,
                 headers=[(k.encode(), v.encode()) for k, v in all_headers.items()],
@@ -233,7 +233,8 @@ def create_app(
     if core is None:
         core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
     api = Api(core)
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    # every method, so that even TRACE on an API path gets the envelope, not a bare 405
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
     from fakeopenai.control import control_routes
 
     # The API route comes first and takes every path outside /_fakeopenai, so an API

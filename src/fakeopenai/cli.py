@@ -35,22 +35,40 @@ def _summary(scenarios: list[Any]) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free port).",
+)
 @click.option("--seed", type=int, default=None, help="Seed for generated text, jitter, chaos.")
 @click.option("--api-key", default=None, help="Require this key (Bearer or api-key header).")
 @click.option("--reload", is_flag=True, help="Reload scenarios when their files change.")
 @click.option("--cors-origin", multiple=True, help="Allow this browser origin (repeatable, *).")
 @click.option("--control-token", default=None, help="Bearer token required for control writes.")
-@click.option("--max-body", default=32 * MIB, show_default=True, help="Largest request body.")
 @click.option(
-    "--journal-limit", default=10_000, show_default=True, help="Requests kept in the journal."
+    "--max-body",
+    default=32 * MIB,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest request body, in bytes.",
+)
+@click.option(
+    "--journal-limit",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests kept in the journal.",
 )
 @click.option(
     "--no-validate-conversation",
     is_flag=True,
     help="Accept broken tool-call histories (the real API answers them with a 400).",
 )
-@click.option("--emit-schema", is_flag=True, help="Add the seed gateway's $schema field.")
+@click.option(
+    "--emit-schema", is_flag=True, help="Add the read-only $schema field some gateways send."
+)
 @click.option(
     "--no-delay",
     is_flag=True,

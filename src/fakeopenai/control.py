@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fakeopenai import __version__
-from fakeopenai.errors import ScenarioError
+from fakeopenai.errors import Issue, ScenarioError
 from fakeopenai.journal import Entry, dumps
 from fakeopenai.loader import LoadedScenario, load_mapping, load_text
 from fakeopenai.settings import Core
@@ -103,17 +103,16 @@ def parse_scenario(raw: bytes, content_type: str, name: str) -> LoadedScenario:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ControlError(
-            400, "fakeopenai_invalid_scenario", f"the body is not UTF-8 (byte {exc.start})"
-        ) from None
+        issue = Issue(UPLOAD_SOURCE, None, "", f"the body is not UTF-8 (byte {exc.start})")
+        raise ScenarioError([issue]) from None
     media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise ControlError(
-                400, "fakeopenai_invalid_scenario", f"{UPLOAD_SOURCE}: invalid JSON: {exc}"
-            ) from None
+            line = getattr(exc, "lineno", None)
+            issue = Issue(UPLOAD_SOURCE, line, "", f"invalid JSON: {getattr(exc, 'msg', exc)}")
+            raise ScenarioError([issue]) from None
         if isinstance(data, dict) and "name" not in data:
             data = {"name": name, **data}
         return load_mapping(data, UPLOAD_SOURCE)
@@ -125,7 +124,7 @@ def scenarios_summary(core: Core) -> dict[str, Any]:
     from fakeopenai.engine import ADDED
 
     engine = core.engine
-    hits = dict(engine.hits)
+    hits = engine.hit_counts()
 
     def rules(owner: str, loaded: Any) -> list[dict[str, Any]]:
         return [
@@ -166,7 +165,7 @@ def _int_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not value.strip().isdigit():
+    if not (value.isascii() and value.strip().isdigit()):  # "²".isdigit() is True
         raise ControlError(
             400, "invalid_request_error", f"?{name}= must be a non-negative integer, got {value!r}"
         )
@@ -189,6 +188,10 @@ def select(entries: list[Entry], request: Request) -> list[Entry]:
     if session is not None:
         entries = [e for e in entries if e.headers.get("x-fakeopenai-session") == session]
     if miss is not None:
+        if miss.lower() not in ("1", "true", "yes", "0", "false", "no"):
+            raise ControlError(
+                400, "invalid_request_error", f"?miss= must be true or false, got {miss!r}"
+            )
         wanted = miss.lower() in ("1", "true", "yes")
         entries = [e for e in entries if (e.miss is not None) == wanted]
     if limit is not None:

@@ -68,6 +68,12 @@ class Engine:
             return None
         return frozenset(m for models in declared for m in models)
 
+    def hit_counts(self) -> dict[tuple[str, int], int]:
+        """Hits per (scenario name, rule index), copied under the lock: the server
+        thread updates them while the control API or the test thread reads."""
+        with self._lock:
+            return dict(self.hits)
+
     def replace(self, scenarios: Sequence[LoadedScenario]) -> None:
         """Swap in new scenarios (and drop added rules and counters) atomically."""
         with self._lock:
@@ -143,7 +149,9 @@ class Engine:
         reply = replies[step]
         chaos = self._chaos(scenario, rule, count, view, reply=reply, seed=seed)
         if chaos is not None:
-            return Decision(chaos, scenario, rule, step, chaos=True, seed=seed)
+            return Decision(
+                chaos, scenario, rule, step if rule.sequence else None, chaos=True, seed=seed
+            )
         return Decision(reply, scenario, rule, step if rule.sequence else None, seed=seed)
 
     def _chaos(

@@ -83,7 +83,7 @@ class FakeOpenAI:
     ) -> None:
         self.strict = strict
         self.api_key = api_key or DEFAULT_KEY
-        self.core = Core.build(settings=Settings(seed=seed, api_key=api_key, **options))
+        self.core = Core.build(settings=Settings.of(seed=seed, api_key=api_key, **options))
         if sources:
             self.load(*sources)
         self.app = create_app(core=self.core)

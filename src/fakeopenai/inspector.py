@@ -117,7 +117,7 @@ class Feed:
 
     def _scenarios(self, *, force: bool = False) -> bytes:
         engine = self.core.engine
-        seen = (engine.scenarios, len(engine.added), sum(dict(engine.hits).values()))
+        seen = (engine.scenarios, len(engine.added), sum(engine.hit_counts().values()))
         if not force and seen[0] is self.rules_seen[0] and seen[1:] == self.rules_seen[1:]:
             return b""
         self.rules_seen = seen

@@ -48,6 +48,9 @@ class Entry:
     error: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=perf_counter, repr=False)
+    # The last user text as rules saw it (set from the request view, so it is right for
+    # every endpoint: a completions prompt, an embeddings input, a Responses string).
+    seen_last_user: str | None = field(default=None, repr=False)
 
     def mark(self, name: str) -> None:
         """Record a timing (milliseconds since the request arrived) once."""
@@ -58,6 +61,7 @@ class Entry:
         """A JSON-ready dict of the public fields."""
         data = asdict(self)
         data.pop("started", None)
+        data["last_user"] = data.pop("seen_last_user", None) or self.last_user
         return data
 
     # What tests most often want from an entry (see ``fakeopenai.asserts`` for the rest).
@@ -81,6 +85,8 @@ class Entry:
     @property
     def last_user(self) -> str | None:
         """The text of the last user message (text parts joined), or None."""
+        if self.seen_last_user is not None:
+            return self.seen_last_user
         from fakeopenai.view import content_text
 
         for message in reversed(self.messages):

@@ -39,7 +39,12 @@ def stamp(paths: Sequence[str]) -> Stamp:
         candidates = [path]
         if path.is_dir():
             with contextlib.suppress(OSError):  # unreadable: the loader will say so
-                candidates += sorted(path.iterdir())
+                # only what the loader loads: an editor's .swp or backup file is no edit
+                candidates += sorted(
+                    child
+                    for child in path.iterdir()
+                    if child.suffix.lower() in (".yaml", ".yml") and not child.name.startswith(".")
+                )
         for item in candidates:
             try:
                 info = item.stat()

@@ -37,9 +37,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
         sock.listen(2048)
         sock.setblocking(False)
-    except OSError as exc:
+    except (OSError, OverflowError, ValueError) as exc:  # bad address, port out of range
         sock.close()
-        reason = exc.strerror or str(exc)
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise ServerStartError(f"fakeopenai: cannot listen on {host}:{port}: {reason}") from None
     return sock
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fakeopenai.engine import Engine
+from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import Journal
 from fakeopenai.loader import LoadedScenario, load_paths
 from fakeopenai.scenario import Latency
@@ -33,6 +35,43 @@ class Settings:
     journal_limit: int | None = 10_000  # newest entries kept (None: all)
     paths: Sequence[str] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        """Check what code (not the CLI, which checks its flags) may pass wrongly: a
+        bad option would otherwise turn every request into a 500."""
+        if isinstance(self.default_latency, Mapping):
+            try:
+                self.default_latency = Latency.model_validate(self.default_latency)
+            except ValueError as exc:
+                raise FakeOpenAIError(f"fakeopenai: default_latency: {exc}") from None
+        if self.default_latency is not None and not isinstance(self.default_latency, Latency):
+            raise FakeOpenAIError(
+                "fakeopenai: default_latency must be a mapping like {ttft_ms: 300, chunk_ms: 20}"
+            )
+        if isinstance(self.max_body, bool) or not isinstance(self.max_body, int):
+            raise FakeOpenAIError(f"fakeopenai: max_body must be an integer, got {self.max_body!r}")
+        if self.max_body < 1:
+            raise FakeOpenAIError(f"fakeopenai: max_body must be at least 1, got {self.max_body}")
+        if self.journal_limit is not None and (
+            not isinstance(self.journal_limit, int) or self.journal_limit < 1
+        ):
+            raise FakeOpenAIError(
+                f"fakeopenai: journal_limit must be a positive integer or None, "
+                f"got {self.journal_limit!r}"
+            )
+
+    @classmethod
+    def of(cls, **options: Any) -> Settings:
+        """Settings from keyword options, naming an unknown one with a "did you mean"."""
+        known = [f.name for f in fields(cls) if f.name != "paths"]
+        for name in options:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise FakeOpenAIError(
+                    f"fakeopenai: unknown option {name!r}{hint}; options: {', '.join(known)}"
+                )
+        return cls(**options)
+
 
 @dataclass
 class Core:
@@ -52,7 +91,7 @@ class Core:
         **options: Any,
     ) -> Core:
         """Load ``paths`` (raising ``ScenarioError`` with every problem) and build a core."""
-        settings = settings or Settings(**options)
+        settings = settings or Settings.of(**options)
         if paths:
             settings.paths = tuple(str(p) for p in paths)
         loaded = list(scenarios or ()) + (load_paths(list(paths)) if paths else [])
