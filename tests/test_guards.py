@@ -75,6 +75,19 @@ USER = [{"role": "user", "content": "hi"}]
             "invalid_type",
         ),
         (
+            {"model": "m", "messages": [{"role": "user"}]},
+            "Missing required parameter: 'messages[0].content'.",
+            "messages[0].content",
+            "missing_required_parameter",
+        ),
+        (
+            {"model": "m", "messages": [{"role": "user", "content": 5}]},
+            "Invalid type for 'messages[0].content': expected one of a string or array of "
+            "objects, but got an integer instead.",
+            "messages[0].content",
+            "invalid_type",
+        ),
+        (
             {"model": "m", "messages": []},
             "Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
             "an empty array instead.",

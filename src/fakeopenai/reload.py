@@ -110,10 +110,10 @@ class Reloader:
         try:
             scenarios = self._load(self.paths)
         except ScenarioError as exc:
-            self.error = exc
             log.error(
                 "%s\nfakeopenai: kept the previous scenarios; fix the file(s) to reload.", exc
             )
+            self.error = exc  # after the log line: whoever sees the error can read why
             return
         self.engine.replace(scenarios)
         self.error = None

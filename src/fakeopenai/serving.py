@@ -44,6 +44,17 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _QuietCutOff(logging.Filter):
+    """Drops uvicorn's "Cancel N running task(s)" line: cutting streams that are still
+    open (a scripted stall, say) when the fake stops is by design, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Cancel %s running task(s)")
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietCutOff())
+
+
 class _Recorder(logging.Handler):
     """Keeps uvicorn's error lines during start-up: they hold the reason of a failure."""
 

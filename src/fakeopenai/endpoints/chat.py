@@ -62,6 +62,7 @@ class ChatEndpoint:
                     param=f"messages[{index}].role",
                     code="invalid_value",
                 )
+            _check_content(message, index)
         check_stream(body)
         check_tools(body, chat=True)
         check_range(body, "n", minimum=1, maximum=128)
@@ -97,3 +98,19 @@ class ChatEndpoint:
             include_usage=include_usage(turn.view.body),
             other_pieces=others,
         )
+
+
+def _check_content(message: Mapping[str, Any], index: int) -> None:
+    """``content`` is a string or an array of parts; only an assistant message that
+    carries tool calls (or a function call) may leave it out or send null."""
+    param = f"messages[{index}].content"
+    content = message.get("content")
+    if content is None:
+        calls = message.get("tool_calls") or message.get("function_call")
+        if message["role"] == "assistant" and (calls or "refusal" in message):
+            return
+        if "content" not in message:
+            raise missing(param)
+        raise invalid_type(param, "one of a string or array of objects", content)
+    if not isinstance(content, str | list):
+        raise invalid_type(param, "one of a string or array of objects", content)
