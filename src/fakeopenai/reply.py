@@ -195,6 +195,23 @@ class Reply(_Model):
     )
 
     @model_validator(mode="after")
+    def _an_error_sends_nothing_else(self) -> Reply:
+        """An error reply is a status and an envelope: content, calls or a stream fault
+        beside it would be silently ignored, so they are refused."""
+        if self.error is not None:
+            extra = [
+                key
+                for key in ("content", "refusal", "tool_calls", "chunks", "fault", "embedding")
+                if getattr(self, key) is not None
+            ]
+            if extra:
+                raise ValueError(
+                    f"an error reply sends no {' / '.join(extra)}: remove "
+                    f"{'them' if len(extra) > 1 else 'it'} or the error"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _chunks_are_the_content(self) -> Reply:
         """``chunks`` alone means the text is their concatenation; with ``content``
         they must join to it (the stream and the non-streamed body then agree)."""
