@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
@@ -138,23 +137,6 @@ def test_journal_appends_snapshots_and_clears_keeping_ids_unique() -> None:
     journal.clear()
     assert len(journal) == 0
     assert journal.new("POST", "/v1/embeddings", {}, "req_c").id == 3
-
-
-def test_wait_wakes_when_an_entry_is_touched() -> None:
-    journal = Journal()
-    woke = threading.Event()
-
-    def waiter() -> None:
-        journal.wait(5)
-        woke.set()
-
-    thread = threading.Thread(target=waiter)
-    thread.start()
-    time.sleep(0.05)
-    started = time.perf_counter()
-    journal.touch()
-    thread.join(2)
-    assert woke.is_set() and time.perf_counter() - started < 1
 
 
 # Requests

@@ -69,9 +69,7 @@ def test_a_late_frame_does_not_delay_the_rest() -> None:
     frames = [Frame(b"data: {}\n\n")] + [Frame(b"data: {}\n\n", True) for _ in range(10)]
     journal = Journal()
     entry = journal.new("POST", "/v1/chat/completions", {}, "req_x")
-    stream = PacedStream(
-        frames, headers=[], entry=entry, journal=journal, latency=latency(chunk_ms=50)
-    )
+    stream = PacedStream(frames, headers=[], entry=entry, latency=latency(chunk_ms=50))
     sent: list[float] = []
 
     async def send(message: dict[str, Any]) -> None:

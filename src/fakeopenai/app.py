@@ -181,7 +181,6 @@ class Api:
                 frames,
                 headers=[(k.encode(), v.encode()) for k, v in all_headers.items()],
                 entry=entry,
-                journal=self.core.journal,
                 latency=latency,
                 fault=reply.fault,
                 seed=hash_seed(decision.rule_key, decision.seed),
@@ -192,9 +191,7 @@ class Api:
             body, link = with_schema(body, endpoint.name, entry.headers.get("host"))
             extra.update(link)
         entry.completed = True
-        return json_response(
-            body, entry, 200, extra, latency=latency, fault=reply.fault, journal=self.core.journal
-        )
+        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
 
 
 def hash_seed(key: str, seed: int | None) -> int:

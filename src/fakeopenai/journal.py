@@ -133,25 +133,13 @@ class Journal:
         self._lock = threading.Lock()
         self._entries: collections.deque[Entry] = collections.deque(maxlen=limit)
         self._ids = itertools.count(1)
-        self._changed = threading.Condition(self._lock)
 
     def new(self, method: str, path: str, headers: dict[str, str], request_id: str) -> Entry:
         """Create and append an entry for a request that just arrived."""
         with self._lock:
             entry = Entry(next(self._ids), time.time(), method, path, headers, None, request_id)
             self._entries.append(entry)
-            self._changed.notify_all()
             return entry
-
-    def touch(self) -> None:
-        """Wake readers waiting for changes (an entry was updated)."""
-        with self._lock:
-            self._changed.notify_all()
-
-    def wait(self, timeout: float) -> None:
-        """Block until the journal changes or ``timeout`` seconds pass."""
-        with self._lock:
-            self._changed.wait(timeout)
 
     def snapshot(self) -> list[Entry]:
         """The entries, oldest first (a copy of the list; entries are shared)."""
@@ -162,7 +150,6 @@ class Journal:
         """Drop every entry (ids keep counting, so they stay unique per server)."""
         with self._lock:
             self._entries.clear()
-            self._changed.notify_all()
 
     def __len__(self) -> int:
         with self._lock:

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from fakeopenai.journal import Entry, Journal
+from fakeopenai.journal import Entry
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
 from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
@@ -82,7 +82,6 @@ def json_response(
     *,
     latency: Latency | None = None,
     fault: Fault | None = None,
-    journal: Journal | None = None,
 ) -> Response:
     """A JSON response with the standard headers; journals the status.
 
@@ -98,9 +97,7 @@ def json_response(
         entry.mark("total_ms")
         return Response(data, status, all_headers, media_type="application/json")
     raw = [(k.encode(), v.encode()) for k, v in all_headers.items()]
-    return PacedBody(
-        data, status=status, headers=raw, entry=entry, journal=journal, latency=latency, fault=fault
-    )
+    return PacedBody(data, status=status, headers=raw, entry=entry, latency=latency, fault=fault)
 
 
 def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = None) -> Response:

@@ -32,7 +32,7 @@ from fakeopenai.faults import (
     malformed_frame,
     strike_index,
 )
-from fakeopenai.journal import Entry, Journal
+from fakeopenai.journal import Entry
 from fakeopenai.scenario import Fault, Latency
 from fakeopenai.wire.sse import Frame
 
@@ -89,14 +89,12 @@ class _Paced(Response):
         status: int,
         headers: Headers,
         entry: Entry,
-        journal: Journal | None,
         fault: Fault | None,
     ) -> None:
         self.status_code = status
         self.raw_headers = headers
         self.background = None
         self.entry = entry
-        self.journal = journal
         self.fault = fault
         self.start = entry.started
         self._receive: Receive = None
@@ -136,8 +134,6 @@ class _Paced(Response):
                 await self._hang_up()
         finally:
             self.entry.mark("total_ms")
-            if self.journal is not None:
-                self.journal.touch()
 
     async def _watch(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -152,8 +148,6 @@ class _Paced(Response):
         that reads it right after its call returns sees every field."""
         self._over = True
         self.entry.mark("total_ms")
-        if self.journal is not None:
-            self.journal.touch()
 
     async def finish(self, send: Send, body: bytes = b"") -> None:
         """End the HTTP response cleanly (the terminating chunk, for a stream)."""
@@ -196,14 +190,13 @@ class PacedStream(_Paced):
         *,
         headers: Headers,
         entry: Entry,
-        journal: Journal | None = None,
         latency: Latency | None = None,
         fault: Fault | None = None,
         seed: int = 0,
         media_type: bytes = b"text/event-stream; charset=utf-8",
         fault_frame: FaultFrame | None = None,
     ) -> None:
-        super().__init__(200, [(b"content-type", media_type), *headers], entry, journal, fault)
+        super().__init__(200, [(b"content-type", media_type), *headers], entry, fault)
         self.frames = frames
         self.fault_frame = fault_frame
         self.schedule = Schedule(latency, seed)
@@ -264,7 +257,6 @@ class PacedBody(_Paced):
         status: int,
         headers: Headers,
         entry: Entry,
-        journal: Journal | None = None,
         latency: Latency | None = None,
         fault: Fault | None = None,
     ) -> None:
@@ -273,7 +265,7 @@ class PacedBody(_Paced):
         self.payload = fault_body(fault, body) if fault is not None else body
         length = str(len(self.payload)).encode()
         head = [(b"content-type", b"application/json"), *headers, (b"content-length", length)]
-        super().__init__(status, head, entry, journal, fault)
+        super().__init__(status, head, entry, fault)
         self.schedule = Schedule(latency)
 
     async def deliver(self, send: Send) -> None:
