@@ -235,7 +235,11 @@ def _build(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return _Result(None, issues_from(exc, Scenario, data, source, lines))
+        from fakeopenai.generate.checks import raw_template_issues
+
+        schema = issues_from(exc, Scenario, data, source, lines)
+        templates = raw_template_issues(data, source, lambda i: line_of(lines, ("rules", i)))
+        return _Result(None, schema + templates)
     issues: list[Issue] = []
     rules: list[LoadedRule] = []
     for index, rule in enumerate(scenario.rules):

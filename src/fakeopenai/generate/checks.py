@@ -9,7 +9,8 @@ depend on the request and can only fail at request time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from fakeopenai.errors import Issue
 from fakeopenai.generate.templates import (
@@ -65,4 +66,41 @@ def check_templates(scenario: LoadedScenario) -> list[Issue]:
                 problem = template_problem(source)
                 if problem is not None:
                     issues.append(Issue(scenario.source, rule.line, location, problem))
+    return issues
+
+
+def raw_template_issues(
+    data: Mapping[str, Any], source: str, rule_line: Callable[[int], int | None]
+) -> list[Issue]:
+    """Template problems in a scenario's raw data, for a file whose schema did not
+    validate: its template errors are reported in the same run, not after a fix."""
+    issues: list[Issue] = []
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return issues
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, Mapping):
+            continue
+        replies: list[tuple[str, Any]] = [(f"rules[{index}].reply", rule.get("reply"))]
+        if isinstance(rule.get("replies"), list):
+            replies += [
+                (f"rules[{index}].replies[{step}]", reply)
+                for step, reply in enumerate(rule["replies"])
+            ]
+        for where, reply in replies:
+            if not isinstance(reply, Mapping):
+                continue
+            found = template_strings(reply.get("content"), f"{where}.content")
+            found += template_strings(reply.get("refusal"), f"{where}.refusal")
+            calls = reply.get("tool_calls")
+            if isinstance(calls, list):
+                for n, call in enumerate(calls):
+                    if isinstance(call, Mapping):
+                        found += template_strings(
+                            call.get("arguments"), f"{where}.tool_calls[{n}].arguments"
+                        )
+            for location, text in found:
+                problem = template_problem(text)
+                if problem is not None:
+                    issues.append(Issue(source, rule_line(index), location, problem))
     return issues
