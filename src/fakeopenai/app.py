@@ -240,8 +240,7 @@ def create_app(
     routes.extend(control_routes(core))
     from starlette.middleware import Middleware
 
-    from fakeopenai.control import LoopbackHostGuard
-    from fakeopenai.cors import cors_middleware
+    from fakeopenai.cors import LoopbackHostGuard, cors_middleware
     from fakeopenai.logs import RequestLog
 
     middleware = [

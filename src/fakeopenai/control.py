@@ -297,37 +297,3 @@ def control_routes(core: Core) -> list[Any]:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         ),
     ]
-
-
-def _loopback(host: str) -> bool:
-    """Whether a host name or address (no port) is this machine's loopback."""
-    host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
-
-
-class LoopbackHostGuard:
-    """ASGI middleware: on a server listening on loopback, the control API and the
-    inspector answer only requests whose ``Host`` names loopback.
-
-    A page on another site can point its own DNS name at 127.0.0.1 ("DNS rebinding") and
-    then read or write the control API as if same-origin; its requests still carry that
-    foreign name in ``Host``, which is what this refuses."""
-
-    def __init__(self, app: Any, /) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
-            server = scope.get("server") or ("", 0)
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host.rpartition("]:")[0]
-            if _loopback(str(server[0])) and not _loopback(name or host):
-                error = ControlError(
-                    403,
-                    "fakeopenai_forbidden_host",
-                    f"fakeopenai: the control API answers only loopback host names on a server "
-                    f"listening on loopback; got Host {host!r}.",
-                )
-                await error.response()(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
