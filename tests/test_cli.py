@@ -140,3 +140,14 @@ rules:
     jsonschema.validate(yaml.safe_load(shorthands), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"rules": [{"reply": {"contnet": "hi"}}]}, schema)
+
+
+def test_serve_paces_generated_replies_at_the_given_speed() -> None:
+    with Served("--tokens-per-second", "400") as server:
+        body = {**HELLO, "stream": True}
+        assert HTTP.post(server.url + "/v1/chat/completions", json=body).status_code == 200
+        entry = HTTP.get(server.url + "/_fakeopenai/requests").json()[-1]
+    pieces, timings = entry["chunks"], entry["timings"]
+    assert timings["ttft_ms"] >= 340  # the human-pace time to first token still applies
+    # the last piece is due ttft + (pieces - 1) / 400 s after arrival, never earlier
+    assert timings["total_ms"] >= 340 + (pieces - 1) * 2.5 - 10  # jitter moves pieces 8 ms

@@ -15,6 +15,8 @@ import click
 from fakeopenai import __version__
 from fakeopenai.errors import FakeOpenAIError, ScenarioError
 
+HUMAN_TOKENS_PER_SECOND = 40.0  # settings.HUMAN_PACE's; here so --help costs no import
+
 MIB = 1024 * 1024
 GRACE_SECONDS = 2  # open streams get this long after Ctrl+C
 
@@ -70,6 +72,13 @@ def _summary(scenarios: list[Any]) -> str:
     "--emit-schema", is_flag=True, help="Add the read-only $schema field some gateways send."
 )
 @click.option(
+    "--tokens-per-second",
+    type=click.FloatRange(min=0, min_open=True),
+    default=HUMAN_TOKENS_PER_SECOND,
+    show_default=True,
+    help="Streaming pace of replies without a latency of their own.",
+)
+@click.option(
     "--no-delay",
     is_flag=True,
     help="Answer at full speed (default: replies without a latency of their own are paced "
@@ -94,6 +103,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     journal_limit: int,
     no_validate_conversation: bool,
     emit_schema: bool,
+    tokens_per_second: float,
     no_delay: bool,
     log_level: str,
 ) -> None:
@@ -107,7 +117,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         seed=seed,
         api_key=api_key,
         max_body=max_body,
-        default_latency=None if no_delay else HUMAN_PACE,
+        default_latency=None
+        if no_delay
+        else HUMAN_PACE.model_copy(update={"tokens_per_second": tokens_per_second}),
         cors_origins=cor_list(cors_origin),
         control_token=control_token,
         journal_limit=journal_limit,
