@@ -111,7 +111,8 @@ class Api:
         body = parse_json(raw)
         entry.body = body
         if deployment and "model" not in body:
-            body["model"] = deployment  # Azure: the deployment names the model
+            # Azure: the deployment names the model (a copy: the journal keeps what was sent)
+            body = {**body, "model": deployment}
         endpoint = ENDPOINTS[key]
         endpoint.validate(body)
         check_conversation = getattr(endpoint, "validate_conversation", None)
