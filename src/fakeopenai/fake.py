@@ -168,9 +168,6 @@ class FakeOpenAI:
         mappings. All or nothing: ``ScenarioError`` with every ``file:line`` problem,
         and the previous scenarios stay."""
         self._install(load_sources(sources))
-        self.core.settings.paths = tuple(
-            os.fspath(s) for s in sources if not isinstance(s, Mapping)
-        )
 
     def _install(self, scenarios: Sequence[LoadedScenario]) -> None:
         """Swap in already-loaded scenarios (the pytest plugin caches them by path)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from fakeopenai.engine import Engine
@@ -33,7 +33,6 @@ class Settings:
     emit_schema: bool = False
     validate_conversation: bool = True  # 400 for broken tool-call histories, as the API
     journal_limit: int | None = 10_000  # newest entries kept (None: all)
-    paths: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         """Check what code (not the CLI, which checks its flags) may pass wrongly: a
@@ -62,7 +61,7 @@ class Settings:
     @classmethod
     def of(cls, **options: Any) -> Settings:
         """Settings from keyword options, naming an unknown one with a "did you mean"."""
-        known = [f.name for f in fields(cls) if f.name != "paths"]
+        known = [f.name for f in fields(cls)]
         for name in options:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1)
@@ -92,8 +91,6 @@ class Core:
     ) -> Core:
         """Load ``paths`` (raising ``ScenarioError`` with every problem) and build a core."""
         settings = settings or Settings.of(**options)
-        if paths:
-            settings.paths = tuple(str(p) for p in paths)
         loaded = list(scenarios or ()) + (load_paths(list(paths)) if paths else [])
         journal = Journal(settings.journal_limit)
         return cls(settings, Engine(loaded, seed=settings.seed), journal)
