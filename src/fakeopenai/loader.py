@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,6 +29,7 @@ from fakeopenai import yamlpos
 from fakeopenai.errors import Issue, ScenarioError
 from fakeopenai.merge import merge_reply
 from fakeopenai.scenario import Chaos, Match, Reply, Rule, Scenario
+from fakeopenai.sources import read_text, scenario_files
 from fakeopenai.validation import format_path, issues_from, line_of, show
 
 __all__ = [
@@ -83,8 +83,6 @@ def _register_builtin_checks() -> None:
 
 _register_builtin_checks()
 
-_SUFFIXES = (".yaml", ".yml")
-
 
 @dataclass(frozen=True)
 class _Result:
@@ -98,10 +96,10 @@ def load_paths(paths: Sequence[str | os.PathLike[str]]) -> list[LoadedScenario]:
     issues: list[Issue] = []
     results: list[_Result] = []
     for raw in paths:
-        sources, found = _sources(os.fspath(raw))
+        sources, found = scenario_files(os.fspath(raw))
         issues += found
         for source, path in sources:
-            text, problem = _read(path, source)
+            text, problem = read_text(path, source)
             if problem is not None:
                 issues.append(problem)
                 continue
@@ -166,40 +164,6 @@ def _unwrap(result: _Result) -> LoadedScenario:
     if result.issues or result.scenario is None:
         raise ScenarioError(result.issues)
     return result.scenario
-
-
-def _sources(source: str) -> tuple[list[tuple[str, Path]], list[Issue]]:
-    """The files a path stands for, each with its source name; or why there are none."""
-    path = Path(source)
-    if not path.is_dir():
-        if path.exists():
-            return [(source, path)], []
-        return [], [Issue(source, None, "", "no such file or directory")]
-    try:
-        children = sorted(path.iterdir(), key=lambda child: child.name)
-    except OSError as exc:
-        return [], [Issue(source, None, "", f"cannot list directory: {exc.strerror or exc}")]
-    # Hidden files are editor backups and lock files, never scenarios.
-    files = [
-        (os.path.join(source, child.name), child)
-        for child in children
-        if child.suffix.lower() in _SUFFIXES and not child.name.startswith(".") and child.is_file()
-    ]
-    if not files:
-        return [], [Issue(source, None, "", "no *.yaml or *.yml files in this directory")]
-    return files, []
-
-
-def _read(path: Path, source: str) -> tuple[str, Issue | None]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return "", Issue(source, None, "", f"cannot read: {exc.strerror or exc}")
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return "", Issue(source, line, "", f"not UTF-8 text (byte {raw[exc.start]:#04x})")
 
 
 def _from_text(text: str, source: str, default_name: str | None) -> _Result:

@@ -22,6 +22,7 @@ from pathlib import Path
 from fakeopenai.engine import Engine
 from fakeopenai.errors import ScenarioError
 from fakeopenai.loader import LoadedScenario, load_paths
+from fakeopenai.sources import is_scenario_file
 
 INTERVAL = 0.2  # seconds between polls: an edit is live well within a second
 SETTLE = 0.05  # the files must look the same this long apart before a reload
@@ -40,11 +41,7 @@ def stamp(paths: Sequence[str]) -> Stamp:
         if path.is_dir():
             with contextlib.suppress(OSError):  # unreadable: the loader will say so
                 # only what the loader loads: an editor's .swp or backup file is no edit
-                candidates += sorted(
-                    child
-                    for child in path.iterdir()
-                    if child.suffix.lower() in (".yaml", ".yml") and not child.name.startswith(".")
-                )
+                candidates += sorted(filter(is_scenario_file, path.iterdir()))
         for item in candidates:
             try:
                 info = item.stat()
