@@ -70,14 +70,7 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not log.isEnabledFor(logging.INFO):  # no console line wanted: no wrapping
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                quiet: Entry | None = scope.get(ENTRY_KEY)
-                if quiet is not None:
-                    quiet.mark("total_ms")  # a no-op unless the response ended unusually
-            return
+        wanted = log.isEnabledFor(logging.INFO)  # no console line: no send wrapper
         started = time.perf_counter()
         status = 0
 
@@ -88,14 +81,14 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, receive, watch if wanted else send)
         finally:
             entry: Entry | None = scope.get(ENTRY_KEY)
             if entry is not None:
                 entry.mark("total_ms")  # a no-op unless the response ended unusually
-            if entry is not None and log.isEnabledFor(logging.INFO):
-                millis = (time.perf_counter() - started) * 1000
-                log.info(describe(scope["method"], scope["path"], status, millis, entry))
+                if wanted:
+                    millis = (time.perf_counter() - started) * 1000
+                    log.info(describe(scope["method"], scope["path"], status, millis, entry))
 
 
 class _Console(logging.Formatter):
