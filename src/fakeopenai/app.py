@@ -14,10 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.requests import ClientDisconnect
 
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
@@ -27,8 +24,11 @@ from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
+from fakeopenai.logs import ENTRY_KEY
 from fakeopenai.respond import (
+    Answer,
     ApiError,
+    JsonBody,
     base_headers,
     error_response,
     json_response,
@@ -43,20 +43,7 @@ from fakeopenai.wire.ids import request_id
 
 log = logging.getLogger("fakeopenai")
 
-
-class _ApiPath(Convertor[str]):
-    """Any path but the control API's (``/_fakeopenai`` and below)."""
-
-    regex = r"(?!_fakeopenai(?:/|$)).*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("api", _ApiPath())
+CONTROL_PREFIX = "/_fakeopenai"
 
 ENDPOINTS: dict[str, Endpoint] = {
     "chat/completions": ChatEndpoint(),
@@ -72,42 +59,50 @@ class Api:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def handle(self, request: Request) -> Response:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """The ASGI app of every API path (``FakeOpenAIApp`` routes them here)."""
+        answer = await self.handle(scope, receive)
+        await answer(scope, receive, send)
+
+    async def handle(self, scope: Any, receive: Any) -> Answer:
         """Answer one API request (never raises: errors become envelopes)."""
         core = self.core
+        method, path = scope["method"], scope["path"]
         # ASGI servers send header names in lower case already
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
-        entry = core.journal.new(request.method, request.url.path, masked(headers), request_id())
-        request.scope["fakeopenai.entry"] = entry  # for the request log (logs.RequestLog)
+        entry = core.journal.new(method, path, masked(headers), request_id())
+        scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
-            return await self._handle(request, headers, entry)
+            return await self._handle(method, path, receive, headers, entry)
         except ApiError as error:
             return error_response(error, entry)
         except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
             entry.client_disconnected = True
             entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
             entry.mark("total_ms")
-            return Response(status_code=499)
+            return JsonBody(b"", 499, {}, media_type=None)
         except Exception as exc:  # never an unscripted 500 without the envelope
-            log.exception("fakeopenai: internal error answering %s", request.url.path)
+            log.exception("fakeopenai: internal error answering %s", path)
             return error_response(
                 ApiError(500, f"fakeopenai internal error: {exc!r}", "fakeopenai_internal_error"),
                 entry,
             )
 
-    async def _handle(self, request: Request, headers: dict[str, str], entry: Entry) -> Response:
+    async def _handle(
+        self, method: str, path: str, receive: Any, headers: dict[str, str], entry: Entry
+    ) -> Answer:
         core = self.core
-        routed = route(request.method, request.url.path)
+        routed = route(method, path)
         if routed is None:
-            raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
+            raise ApiError(404, f"Invalid URL ({method} {path})")
         key, deployment, model_id = routed
         check_key(core.settings, headers)
         if key == "models":
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await read_body(request, core.settings.max_body)
+        raw = await read_body(receive, headers, core.settings.max_body)
         body = parse_json(raw)
         entry.body = body
         if deployment and "model" not in body:
@@ -156,7 +151,7 @@ class Api:
 
     async def _answer(
         self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
-    ) -> Response:
+    ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
             error = scripted_error(reply.error, reply, view.model)
@@ -230,29 +225,50 @@ def create_app(
     """
     if core is None:
         core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
-    api = Api(core)
-    # every method, so that even TRACE on an API path gets the envelope, not a bare 405
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
-    from fakeopenai.control import control_routes
-
-    # The API route comes first and takes every path outside /_fakeopenai, so an API
-    # request is routed by one regex match instead of a walk past every control route.
-    routes: list[Any] = [Route("/{path:api}", api.handle, methods=methods)]
-    routes.extend(control_routes(core))
     from starlette.middleware import Middleware
 
+    from fakeopenai.control import control_routes
     from fakeopenai.cors import LoopbackHostGuard, cors_middleware
     from fakeopenai.logs import RequestLog
 
-    middleware = [
-        Middleware(RequestLog),
-        Middleware(LoopbackHostGuard),
-        *cors_middleware(core.settings.cors_origins),
-    ]
-    app = Starlette(routes=routes, middleware=middleware)
+    api: Any = Api(core)
+    for cls, args, kwargs in reversed(cors_middleware(core.settings.cors_origins)):
+        api = cls(api, *args, **kwargs)
+    app = FakeOpenAIApp(
+        RequestLog(api),
+        routes=control_routes(core),
+        middleware=[Middleware(RequestLog), Middleware(LoopbackHostGuard)],
+    )
     app.state.core = core
     threading.Thread(target=_warm_up, name="fakeopenai-warm-up", daemon=True).start()
     return app
+
+
+class FakeOpenAIApp(Starlette):
+    """Starlette for the control API and the inspector (``/_fakeopenai``); every other
+    path goes straight to the API handler.
+
+    The API is the hot path: its handler is a plain ASGI app that reads the scope and
+    sends its own messages, so a request skips Starlette's routing, exception
+    middleware and ``Request``/``Response`` objects, which cost as much as the rest of
+    answering a scripted reply. It never raises (errors become envelopes), which is what
+    that machinery would otherwise be there for.
+    """
+
+    def __init__(self, api: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.api = api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not is_control(scope["path"]):
+            await self.api(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def is_control(path: str) -> bool:
+    """``/_fakeopenai`` and below (``/_fakeopenaix`` is an API path, answered with 404)."""
+    return path.startswith(CONTROL_PREFIX) and path[len(CONTROL_PREFIX) :][:1] in ("", "/")
 
 
 def _warm_up() -> None:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 
 from fakeopenai.respond import ApiError
 from fakeopenai.settings import Settings
@@ -56,29 +56,34 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         )
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes (413) without reading it all."""
-    too_large = ApiError(
-        413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large"
-    )
-    declared = request.headers.get("content-length")
+async def read_body(receive: Any, headers: Mapping[str, str], limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes (413) without reading it all.
+
+    Raises Starlette's ``ClientDisconnect`` when the client leaves mid-upload."""
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise _too_large(limit)
     # ASGI messages read directly: Starlette's request.stream() generator costs more
     # than the rest of reading a small body.
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await request.receive()
+        message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        413, f"Request body too large: the limit is {limit} bytes.", code="request_too_large"
+    )
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:

@@ -10,14 +10,47 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-
-from starlette.responses import Response
 
 from fakeopenai.journal import Entry
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
 from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
+
+# What the API handler returns: an ASGI callable that sends one response.
+Answer = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+class JsonBody:
+    """A whole body sent at once, as two ASGI messages.
+
+    What Starlette's ``Response`` would send, built for the hot path: the headers are
+    already lower-case text, so they are encoded once with nothing to normalise."""
+
+    __slots__ = ("body", "raw_headers", "status_code")
+
+    def __init__(
+        self,
+        body: bytes,
+        status: int,
+        headers: Mapping[str, str],
+        media_type: str | None = "application/json",
+    ) -> None:
+        self.body = body
+        self.status_code = status
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        if "content-length" not in headers:
+            raw.append((b"content-length", str(len(body)).encode()))
+        if media_type is not None and "content-type" not in headers:
+            raw.append((b"content-type", media_type.encode()))
+        self.raw_headers = raw
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
 
 
 class ApiError(Exception):
@@ -82,7 +115,7 @@ def json_response(
     *,
     latency: Latency | None = None,
     fault: Fault | None = None,
-) -> Response:
+) -> Answer:
     """A JSON response with the standard headers; journals the status.
 
     With a delay in ``latency`` (headers at ``headers_ms``, the body ``ttft_ms`` later,
@@ -95,12 +128,12 @@ def json_response(
     if fault is None and (latency is None or not (latency.headers_ms or latency.ttft_ms)):
         entry.status = status
         entry.mark("total_ms")
-        return Response(data, status, all_headers, media_type="application/json")
+        return JsonBody(data, status, all_headers)
     raw = [(k.encode(), v.encode()) for k, v in all_headers.items()]
     return PacedBody(data, status=status, headers=raw, entry=entry, latency=latency, fault=fault)
 
 
-def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = None) -> Response:
+def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = None) -> Answer:
     """The envelope for ``error`` (after ``latency``'s delays); the journal keeps the
     error object."""
     inner = error_object(error.message, error.type, error.param, error.code)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from fakeopenai.journal import Entry
-from fakeopenai.respond import ApiError, json_response
+from fakeopenai.respond import Answer, ApiError, json_response
 from fakeopenai.settings import Core
 from fakeopenai.wire.gateway import with_schema
 
@@ -62,7 +60,7 @@ def not_found(model_id: str) -> ApiError:
     )
 
 
-def models_response(core: Core, entry: Entry, model_id: str | None) -> Response:
+def models_response(core: Core, entry: Entry, model_id: str | None) -> Answer:
     """The list (``model_id`` None) or one model; 404 for an id not served."""
     entry.endpoint, entry.model = "models", model_id
     served = served_models(core)
