@@ -69,7 +69,8 @@ def request(model: str) -> bytes:
         {"model": model, "messages": [{"role": "user", "content": "go"}], "stream": True}
     ).encode()
     return (
-        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        b"content-type: application/json\r\n"
         b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
 
@@ -164,7 +165,9 @@ async def pacing(port: int, pid: int, streams: int, chunks: int, spread: float) 
 async def journal(port: int) -> list[dict[str, Any]]:
     """The server's journal (``GET /_fakeopenai/requests``), read over a raw socket."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /_fakeopenai/requests HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+    writer.write(
+        b"GET /_fakeopenai/requests HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n"
+    )
     raw = await reader.read()
     writer.close()
     head, _, body = raw.partition(b"\r\n\r\n")

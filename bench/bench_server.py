@@ -1,9 +1,16 @@
 """Throughput: fakeopenai vs a bare Starlette JSON endpoint, in the same run.
 
-Both servers run under uvicorn (same settings) in their own process; a small asyncio
+Every server runs under uvicorn (same settings) in its own process; a small asyncio
 HTTP/1.1 keep-alive load loop (raw sockets, so the client costs little) sends the same
-non-streamed chat request to each, for the same time, over the same connections. It
-prints requests per second for both and their ratio.
+non-streamed chat request to each, for the same time, over the same connections. Two
+bare endpoints, both parsing the request body and answering the same chat.completion
+with the same headers:
+
+- "bare JSON": a ``JSONResponse`` of the completion object, as any JSON endpoint would
+  (the comparison the target is set against);
+- "bare bytes": the completion's bytes precomputed once, the floor of Starlette itself.
+
+It prints requests per second, the server's CPU time per request, and the ratios.
 
     python bench/bench_server.py [--seconds 5] [--connections 32]
 """
@@ -32,61 +39,65 @@ rules:
 """
 
 
-def serve_bare(port: int) -> None:
-    """A bare Starlette endpoint: parse the JSON body, return the same chat.completion
-    bytes and headers fakeopenai sends (precomputed), so the ratio is fakeopenai's own
-    cost — matching, generation, journaling — not a difference in response size."""
+def serve_bare(port: int, kind: str) -> None:
+    """A bare Starlette endpoint: parse the JSON body, return the chat.completion and
+    headers fakeopenai sends, so the ratio is fakeopenai's own cost — matching,
+    generation, journaling — not a difference in response size."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import Response
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    answer = json.dumps(
-        {
-            "id": "chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N",
-            "object": "chat.completion",
-            "created": 1753357765,
-            "model": "gpt-4o",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": "The capital of France is Paris.",
-                        "refusal": None,
-                        "annotations": [],
-                    },
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {
-                "prompt_tokens": 14,
-                "completion_tokens": 7,
-                "total_tokens": 21,
-                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                "completion_tokens_details": {
-                    "reasoning_tokens": 0,
-                    "audio_tokens": 0,
-                    "accepted_prediction_tokens": 0,
-                    "rejected_prediction_tokens": 0,
+    completion = {
+        "id": "chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N",
+        "object": "chat.completion",
+        "created": 1753357765,
+        "model": "gpt-4o",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "The capital of France is Paris.",
+                    "refusal": None,
+                    "annotations": [],
                 },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 14,
+            "completion_tokens": 7,
+            "total_tokens": 21,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
             },
-            "service_tier": "default",
-            "system_fingerprint": "fp_b3f1157249",
-        }
-    ).encode()
+        },
+        "service_tier": "default",
+        "system_fingerprint": "fp_b3f1157249",
+    }
+    answer = json.dumps(completion).encode()
     headers = {
         "x-request-id": "req_9dd15267592c52419a1448efd25dc44a",
         "openai-version": "2020-10-01",
         "openai-processing-ms": "1",
     }
 
-    async def chat(request: Request) -> Response:
+    async def chat_bytes(request: Request) -> Response:
         await request.json()  # parse the body, as any real endpoint would
         return Response(answer, 200, headers, media_type="application/json")
 
+    async def chat_json(request: Request) -> Response:
+        await request.json()
+        return JSONResponse({**completion, "created": int(time.time())}, 200, headers)
+
+    chat = chat_json if kind == "bare-json" else chat_bytes
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
 
@@ -141,16 +152,35 @@ def _wait_ready(port: int) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def measure(kind: str, port: int, seconds: float, connections: int, scenario: str) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    kind: str, port: int, seconds: float, connections: int, scenario: str
+) -> tuple[float, float]:
+    """(requests per second, server CPU microseconds per request) for one server."""
     args = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--scenario", scenario]
     server = subprocess.Popen(args)
     try:
         _wait_ready(port)
-        asyncio.run(_load(port, 1.0, connections))  # warm-up
-        return asyncio.run(_load(port, seconds, connections))
+        asyncio.run(_load(port, 2.0, connections))  # warm-up (fakeopenai warms up in a thread)
+        cpu = _cpu_seconds(server.pid)
+        rps = asyncio.run(_load(port, seconds, connections))
+        cpu = _cpu_seconds(server.pid) - cpu
+        return rps, cpu / (rps * seconds) * 1e6
     finally:
         server.terminate()
         server.wait()
+
+
+KINDS = {
+    "bare-bytes": "bare endpoint, bytes",
+    "bare-json": "bare JSON endpoint",
+    "fake": "fakeopenai (scripted)",
+}
 
 
 def main() -> None:
@@ -158,30 +188,37 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--serve", choices=["bare", "fake"])
+    parser.add_argument("--serve", choices=list(KINDS))
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scenario", default="")
     args = parser.parse_args()
-    if args.serve == "bare":
-        return serve_bare(args.port)
+    if args.serve in ("bare-bytes", "bare-json"):
+        return serve_bare(args.port, args.serve)
     if args.serve == "fake":
         return serve_fake(args.port, args.scenario)
     with tempfile.TemporaryDirectory() as folder:
         scenario = os.path.join(folder, "bench.yaml")
         Path(scenario).write_text(SCENARIO)
-        results: dict[str, list[float]] = {"bare": [], "fake": []}
-        for _ in range(args.rounds):  # alternate, so drift hits both alike
-            for kind in ("bare", "fake"):
-                rps = measure(kind, args.port, args.seconds, args.connections, scenario)
-                results[kind].append(rps)
-    bare, fake = max(results["bare"]), max(results["fake"])
-    ratios = sorted(f / b for f, b in zip(results["fake"], results["bare"], strict=True))
-    runs = f"best of {args.rounds} x {args.seconds}s"
+        rps: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        for _ in range(args.rounds):  # alternate, so drift hits all alike
+            for kind in KINDS:
+                rate, micros = measure(kind, args.port, args.seconds, args.connections, scenario)
+                rps[kind].append(rate)
+                cpu[kind].append(micros)
+    runs = f"best of {args.rounds} x {args.seconds:g} s"
     print(f"non-streamed chat, {args.connections} connections, {runs}")
-    print(f"  bare Starlette endpoint : {bare:8.0f} req/s")
-    print(f"  fakeopenai (scripted)   : {fake:8.0f} req/s")
-    print(f"  ratio (best / best)     : {fake / bare:8.2f}")
-    print(f"  ratio per round         : {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"  {'':24}{'req/s':>8}  {'server CPU per request':>24}")
+    for kind, label in KINDS.items():
+        print(f"  {label:<24}{max(rps[kind]):8.0f}  {min(cpu[kind]):21.0f} us")
+    fake = max(rps["fake"])
+    for kind in ("bare-json", "bare-bytes"):
+        per_round = sorted(f / b for f, b in zip(rps["fake"], rps[kind], strict=True))
+        rounds = ", ".join(f"{r:.2f}" for r in per_round)
+        print(
+            f"  ratio vs {KINDS[kind]:<20}: {fake / max(rps[kind]):.2f} best/best"
+            f" (per round {rounds})"
+        )
 
 
 if __name__ == "__main__":

@@ -270,3 +270,80 @@ def test_same_inputs_give_the_same_bytes_in_another_process() -> None:
     first = run("1")
     assert first == run("2")
     assert "call_" in first
+
+
+# -- the fixed-text shortcut gives exactly what the general path gives -----------------
+
+FIXED_REPLIES = [
+    Reply(content="The capital of France is Paris."),
+    Reply(content="Déjà vu — 你好", model="gpt-4.1", finish_reason="length"),
+    Reply(chunks=["Hel", "lo ", "there"]),
+    Reply(content="I can't say.", refusal="I can't help with that."),
+    Reply(content="counted", usage={"prompt_tokens": 3, "reasoning_tokens": 9}),
+]
+PLAIN_BODIES: list[dict[str, Any]] = [
+    {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital?"}]},
+    {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "weather?"}]},
+        ],
+        "tools": TOOLS,
+        "response_format": {"type": "json_schema", "json_schema": {"schema": WEATHER}},
+    },
+]
+
+
+@pytest.mark.parametrize("reply", FIXED_REPLIES)
+@pytest.mark.parametrize("body", PLAIN_BODIES)
+@pytest.mark.parametrize("make_view", [chat_view, responses_view])
+def test_fixed_text_shortcut_equals_the_general_path(
+    reply: Reply, body: dict[str, Any], make_view: Any
+) -> None:
+    from fakeopenai.generate import fill_any, fixed_text
+
+    if make_view is responses_view:
+        body = {"model": body["model"], "input": body["messages"], "tools": body.get("tools")}
+    view = make_view(body, {})
+    assert fixed_text(reply, view) is not None  # the shortcut is taken
+    fast = fill(reply, view, seed=7, rule_key="s/r/0")
+    assert fast == fill_any(reply, view, seed=7, rule_key="s/r/0")
+
+
+@pytest.mark.parametrize(
+    ("extra", "effect"),
+    [
+        ({"n": 2}, lambda f: len(f.choices) == 2),
+        ({"max_tokens": 2}, lambda f: (f.content, f.finish_reason) == ("The capital", "length")),
+        ({"max_completion_tokens": 1}, lambda f: f.finish_reason == "length"),
+        ({"stop": " of"}, lambda f: (f.content, f.finish_reason) == ("The capital", "stop")),
+        ({"logprobs": True}, lambda f: f.logprobs is not None),
+    ],
+)
+def test_fixed_text_shortcut_steps_aside_for_requests_that_shape_the_text(
+    extra: dict[str, Any], effect: Any
+) -> None:
+    from fakeopenai.generate import fixed_text
+
+    view = chat_view({**PLAIN_BODIES[0], **extra}, {})
+    reply = FIXED_REPLIES[0]
+    assert fixed_text(reply, view) is None
+    assert effect(fill(reply, view, seed=None, rule_key="s/r/0"))
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(content="Hi {{ request.model }}"),
+        Reply(content={"generate": {"words": 3}}),
+        Reply(tool_calls="auto"),
+        Reply(refusal="No, {{ request.model }}."),
+        Reply(),
+    ],
+)
+def test_fixed_text_shortcut_is_only_for_fixed_text(reply: Reply) -> None:
+    from fakeopenai.generate import fixed_text
+
+    assert fixed_text(reply, chat_view(PLAIN_BODIES[0], {})) is None
+    assert fixed_text(FIXED_REPLIES[0], embeddings_view({"model": "e", "input": "x"}, {})) is None

@@ -19,6 +19,10 @@ from fakeopenai.view import RequestView
 
 ADDED = "added"
 
+# A rule to try: the name of its scenario ("added" for added rules), the rule, and its
+# scenario (None for added rules).
+Candidate = tuple[str, LoadedRule, LoadedScenario | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -51,6 +55,7 @@ class Engine:
         self._added: list[LoadedRule] = []
         self._counters: dict[tuple[str | None, str, int], int] = {}
         self.hits: dict[tuple[str, int], int] = {}
+        self._order: list[Candidate] | None = None  # every candidate, built on first use
 
     @property
     def scenarios(self) -> tuple[LoadedScenario, ...]:
@@ -81,12 +86,14 @@ class Engine:
             self._added.clear()
             self._counters.clear()
             self.hits.clear()
+            self._order = None
 
     def add(self, rule: LoadedRule) -> None:
         """Append an ad-hoc rule: added rules are tried, in the order added, before
         every loaded scenario."""
         with self._lock:
             self._added.append(rule)
+            self._order = None
 
     def reset(self, *, added: bool = True) -> None:
         """Clear sequence counters and hit counts (and the added rules)."""
@@ -95,22 +102,28 @@ class Engine:
             self.hits.clear()
             if added:
                 self._added.clear()
+                self._order = None
 
-    def _candidates(self, view: RequestView) -> tuple[list[tuple[str, LoadedRule]], str | None]:
-        """The (scenario name, rule) pairs to try, in order, honouring the scenario header."""
-        pairs = [(ADDED, rule) for rule in self._added]
+    def _candidates(self, view: RequestView) -> tuple[list[Candidate], str | None]:
+        """The rules to try, in order, honouring the scenario header (hold the lock)."""
+        order = self._order
+        if order is None:
+            order = [(ADDED, rule, None) for rule in self._added]
+            for scenario in self._scenarios:
+                order.extend((scenario.name, rule, scenario) for rule in scenario.rules)
+            self._order = order
         wanted = view.scenario
+        if wanted is None:
+            return order, None
         names = [s.name for s in self._scenarios]
-        if wanted is not None and wanted not in names:
+        if wanted not in names:
             loaded = ", ".join(repr(n) for n in names) or "none"
-            return pairs, (
+            problem = (
                 f"the request names scenario {wanted!r} (X-Fakeopenai-Scenario), "
                 f"which is not loaded (loaded: {loaded})"
             )
-        for scenario in self._scenarios:
-            if wanted is None or scenario.name == wanted:
-                pairs.extend((scenario.name, rule) for rule in scenario.rules)
-        return pairs, None
+            return [c for c in order if c[2] is None], problem
+        return [c for c in order if c[2] is None or c[0] == wanted], None
 
     def _scenario(self, name: str) -> LoadedScenario | None:
         for scenario in self._scenarios:
@@ -123,14 +136,15 @@ class Engine:
         with self._lock:
             if not self._scenarios and not self._added:
                 return Decision(reply=Reply(), seed=self.seed)  # the embedded default
-            pairs, problem = self._candidates(view)
-            for name, rule in pairs:
+            candidates, problem = self._candidates(view)
+            for name, rule, scenario in candidates:
                 if matches(rule.match, view):
-                    return self._answer(name, rule, view)
-            return Decision(reply=None, miss=self._explain_miss(view, pairs, problem))
+                    return self._answer(name, rule, scenario, view)
+            return Decision(reply=None, miss=self._explain_miss(view, candidates, problem))
 
-    def _answer(self, name: str, rule: LoadedRule, view: RequestView) -> Decision:
-        scenario = self._scenario(name)
+    def _answer(
+        self, name: str, rule: LoadedRule, scenario: LoadedScenario | None, view: RequestView
+    ) -> Decision:
         seed = scenario.seed if scenario and scenario.seed is not None else self.seed
         key = (view.session, name, rule.index)
         count = self._counters.get(key, 0)
@@ -174,14 +188,14 @@ class Engine:
         return chaos_reply(spec, owner, count, stream=view.stream, seed=seed, base=reply)
 
     def _explain_miss(
-        self, view: RequestView, pairs: list[tuple[str, LoadedRule]], problem: str | None
+        self, view: RequestView, candidates: list[Candidate], problem: str | None
     ) -> str:
         """Why nothing matched: the closest rule and each condition it failed."""
         head = f"fakeopenai: no rule matched this {describe(view)}"
         if problem:
             return f"{head}: {problem}."
         best: tuple[int, str, LoadedRule, list[str]] | None = None
-        for name, rule in pairs:
+        for name, rule, _ in candidates:
             failures = explain(rule.match, view)
             if best is None or len(failures) < best[0]:
                 best = (len(failures), name, rule, failures)

@@ -19,7 +19,7 @@ from time import perf_counter
 from typing import Any
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entry:
     """One recorded request and what was answered (SPEC §3 journal fields)."""
 

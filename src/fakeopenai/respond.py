@@ -8,7 +8,6 @@ their own header only.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -17,6 +16,7 @@ from fakeopenai.journal import Entry
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
 from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
+from fakeopenai.wire.sse import body_bytes
 
 # What the API handler returns: an ASGI callable that sends one response.
 Answer = Callable[[Any, Any, Any], Awaitable[None]]
@@ -124,7 +124,7 @@ def json_response(
     all_headers = base_headers(entry)
     if headers:
         all_headers.update(headers)
-    data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    data = body if isinstance(body, bytes) else body_bytes(body)
     if fault is None and (latency is None or not (latency.headers_ms or latency.ttft_ms)):
         entry.status = status
         entry.mark("total_ms")

@@ -142,6 +142,41 @@ def _choice(
     )
 
 
+# Request keys that can change a scripted text (choices, cuts, logprobs): a request
+# that has none of them gets the text exactly as scripted.
+_SHAPING_KEYS = (
+    "n",
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "stop",
+    "logprobs",
+)
+
+
+def fixed_text(reply: Reply, view: RequestView) -> str | None:
+    """The answer's text when ``reply`` is fixed text (no template, generation or tool
+    calls) and the request asks for nothing that would change it; else ``None``.
+
+    Most scripted replies are such text; answering them needs no seed, no Faker and no
+    template context, only the text and its token counts.
+    """
+    if view.endpoint not in ("chat", "responses") or reply.tool_calls is not None:
+        return None  # (legacy completions cut at a default max_tokens of 16)
+    if reply.refusal is not None and is_template(reply.refusal):
+        return None
+    content = reply.content
+    if isinstance(content, str):
+        if is_template(content):
+            return None
+    elif content is None and reply.chunks is not None:
+        content = "".join(reply.chunks)
+    else:
+        return None
+    body = view.body
+    return None if any(key in body for key in _SHAPING_KEYS) else content
+
+
 def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
     """The concrete answer to ``view`` that ``reply`` describes.
 
@@ -150,6 +185,20 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
     With ``n > 1`` the result holds the other choices in ``extra_choices`` and its usage
     counts them all. Raises ``TemplateError`` when a template in the reply fails to render.
     """
+    text = fixed_text(reply, view)
+    if text is not None:  # the common case, without the machinery it does not need
+        return Filled(
+            model=reply.model or view.model or DEFAULT_MODEL,
+            content=text,
+            refusal=reply.refusal,
+            finish_reason=reply.finish_reason or "stop",
+            usage=usage_for(view, text, reply.refusal, (), reply.usage),
+        )
+    return fill_any(reply, view, seed=seed, rule_key=rule_key)
+
+
+def fill_any(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
+    """``fill`` for every kind of reply (``fill`` takes a shortcut for fixed text)."""
     seeder = Seeder.for_request(seed, rule_key, view)
     with FAKER_LOCK:
         fake = faker_instance()

@@ -47,9 +47,10 @@ class TemplateError(FakeOpenAIError):
     """A reply template failed to compile or to render."""
 
 
+@functools.lru_cache(maxsize=4096)  # asked of the same scripted texts on every request
 def is_template(text: str) -> bool:
     """Whether ``text`` holds Jinja2 markup (and so is rendered)."""
-    return any(marker in text for marker in _MARKERS)
+    return "{" in text and any(marker in text for marker in _MARKERS)
 
 
 _ENV = ImmutableSandboxedEnvironment(

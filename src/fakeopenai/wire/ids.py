@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 
-# Ids must be unique, not secret, and they are made on every request: random bytes from
-# the OS, base64-encoded, with the three non-alphanumeric symbols mapped to letters, cost
-# about a microsecond (secrets.choice per character cost more than a scripted reply).
+# Ids must be unique, not secret, and they are made several times per request: a
+# private generator seeded from the OS (a test's random.seed() cannot make ids repeat),
+# base64-encoded with the three non-alphanumeric symbols mapped to letters, costs well
+# under a microsecond; a system call per id (os.urandom) costs several.
+_RANDOM = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))  # forks differ
 _TO_ALNUM = bytes.maketrans(b"+/=", b"xQ7")
 _FINGERPRINT = "fp_" + os.urandom(5).hex()
 
 
 def alnum(n: int) -> str:
     """``n`` random letters and digits (the shape of ``chatcmpl-``/``call_`` suffixes)."""
-    raw = base64.b64encode(os.urandom(n * 3 // 4 + 3))
+    raw = base64.b64encode(_RANDOM.randbytes(n * 3 // 4 + 3))
     return raw.translate(_TO_ALNUM)[:n].decode()
 
 
 def request_id() -> str:
     """``req_`` + 32 hex, the ``x-request-id`` header."""
-    return "req_" + os.urandom(16).hex()
+    return f"req_{_RANDOM.getrandbits(128):032x}"
 
 
 def chat_id() -> str:
@@ -40,7 +44,7 @@ def call_id() -> str:
 
 def item_id(prefix: str) -> str:
     """Responses API ids: ``resp_``, ``msg_``, ``fc_`` + 50 hex."""
-    return prefix + os.urandom(25).hex()
+    return prefix + _RANDOM.randbytes(25).hex()
 
 
 def fingerprint() -> str:

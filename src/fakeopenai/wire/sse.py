@@ -18,9 +18,21 @@ class Frame:
     content: bool = False
 
 
+# One encoder for every frame: json.dumps with options builds a new one per call. The
+# objects are the wire builders' own dicts, never cyclic, so the cycle check is skipped.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+# Bodies that are not SSE (non-streamed answers, errors) keep json's default separators.
+_SPACED = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
 def dumps(obj: Any) -> str:
     """Compact JSON, as the API sends it (no spaces after separators)."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(obj)
+
+
+def body_bytes(obj: Any) -> bytes:
+    """A whole JSON body (``json.dumps`` spacing, UTF-8)."""
+    return _SPACED.encode(obj).encode()
 
 
 def data_frame(obj: Any, content: bool = False) -> Frame:
