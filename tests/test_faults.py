@@ -290,7 +290,7 @@ def test_disconnect_after_n_sends_headers_and_n_bytes(fake: FakeOpenAI) -> None:
         assert response.status_code == 200
         for data in response.iter_raw():
             received += data
-    assert received == b'{"id": "ch'
+    assert received == b'{\n  "id": '
     with pytest.raises(openai.APIConnectionError):
         ask(fake)
 
@@ -300,7 +300,7 @@ def test_truncate_after_n_is_a_short_clean_body(fake: FakeOpenAI) -> None:
     response = HTTP.post(
         fake.base_url + "/chat/completions", json={"model": "body", "messages": MESSAGES}
     )
-    assert (response.status_code, response.content) == (200, b'{"id": "chat')
+    assert (response.status_code, response.content) == (200, b'{\n  "id": "c')
     with pytest.raises(json.JSONDecodeError):
         ask(fake)
 
