@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ _ROUTE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=512)  # a client uses a handful of paths, over and over
 def route(method: str, path: str) -> tuple[str, str | None, str | None] | None:
     """(endpoint key, deployment, model id) for a known API path and method."""
     found = _ROUTE.match(path)
@@ -113,7 +115,7 @@ def masked(headers: dict[str, str]) -> dict[str, str]:
     Apps often keep their real OPENAI_API_KEY and change only the base URL; the journal
     is readable over the control API and shown in the inspector, so it never holds a
     usable key."""
-    if not any(name in headers for name in _SECRET_HEADERS):
+    if "authorization" not in headers and "api-key" not in headers:
         return headers
     kept = dict(headers)
     for name in _SECRET_HEADERS:
