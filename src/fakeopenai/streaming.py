@@ -13,9 +13,10 @@ journal entry records ``client_disconnected`` and the pieces sent so far.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
@@ -100,6 +101,7 @@ class _Paced(Response):
         self._receive: Receive = None
         self._scope: CancelScope | None = None
         self._over = False  # the response ended on purpose (complete, or dropped)
+        self._sleep: Callable[[float], Awaitable[None]] = anyio.sleep
 
     async def start_response(self, send: Send) -> None:
         """Send the status line and headers, ``openai-processing-ms`` measured now."""
@@ -115,10 +117,17 @@ class _Paced(Response):
     async def sleep_until(self, due: float) -> None:
         """Sleep until ``due`` (seconds after the request arrived). Overdue frames still
         yield to the loop once: that is when a client's disconnect gets noticed."""
-        await anyio.sleep(max(0.0, self.start + due - time.perf_counter()))
+        await self._sleep(max(0.0, self.start + due - time.perf_counter()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._receive = receive
+        # asyncio's own sleep under asyncio: anyio's looks the event loop library up on
+        # every call, which was a good part of the cost of sending one piece.
+        try:
+            asyncio.get_running_loop()
+            self._sleep = asyncio.sleep
+        except RuntimeError:  # another loop (trio): anyio's sleep works everywhere
+            pass
         try:
             async with anyio.create_task_group() as group:
                 self._scope = group.cancel_scope
@@ -213,7 +222,8 @@ class PacedStream(_Paced):
                 await self.sleep_until(self.schedule.due(pieces))
             if index == self.strike and not await self._strike(send, index):
                 return
-            entry.mark("ttft_ms")
+            if index == 0:
+                entry.mark("ttft_ms")
             await send({"type": "http.response.body", "body": frame.data, "more_body": True})
             if frame.content:
                 pieces += 1

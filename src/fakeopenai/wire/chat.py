@@ -130,13 +130,16 @@ class _Chunks:
         index: int = 0,
         logprobs: dict[str, Any] | None = None,
     ) -> Frame:
-        chunk = dict(self.head)
-        chunk["choices"] = [
-            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
-        ]
-        if self.include_usage:  # usage: null on every chunk but the last (spec)
-            chunk["usage"] = None
-        return data_frame(chunk, content)
+        def make() -> bytes:  # when the frame goes out (see Frame)
+            chunk = dict(self.head)
+            chunk["choices"] = [
+                {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+            ]
+            if self.include_usage:  # usage: null on every chunk but the last (spec)
+                chunk["usage"] = None
+            return data_frame(chunk).data
+
+        return Frame(make, content)
 
     def usage_frame(self, usage: TokenUsage) -> Frame:
         chunk = dict(self.head)

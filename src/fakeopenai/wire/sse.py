@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
@@ -11,13 +11,40 @@ from pydantic_core import PydanticSerializationError, to_json
 DONE = b"data: [DONE]\n\n"
 
 
-@dataclass(frozen=True, slots=True)
 class Frame:
     """One SSE event's bytes. ``content`` marks a content piece (text or tool-argument
-    delta): stream faults and the journal's ``chunks`` count only those."""
+    delta): stream faults and the journal's ``chunks`` count only those.
 
-    data: bytes
-    content: bool = False
+    ``data`` may be given as a function that makes the bytes: they are then made when
+    first read, as the frame goes out. A stream's frames are all planned when its
+    request arrives, but encoding them then would put the work of a whole answer
+    between that request and every other stream's next piece.
+    """
+
+    __slots__ = ("_data", "_make", "content")
+
+    def __init__(self, data: bytes | Callable[[], bytes], content: bool = False) -> None:
+        self._data: bytes | None = data if isinstance(data, bytes) else None
+        self._make: Callable[[], bytes] | None = None if isinstance(data, bytes) else data
+        self.content = content
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            assert self._make is not None
+            self._data, self._make = self._make(), None
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Frame):
+            return NotImplemented
+        return (self.data, self.content) == (other.data, other.content)
+
+    def __hash__(self) -> int:
+        return hash((self.data, self.content))
+
+    def __repr__(self) -> str:
+        return f"Frame({self.data!r}, content={self.content})"
 
 
 def compact(obj: Any) -> bytes:
