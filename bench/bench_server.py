@@ -106,8 +106,10 @@ def serve_fake(port: int, scenario: str) -> None:
     import uvicorn
 
     from fakeopenai import create_app
+    from fakeopenai.serving import settle_heap
 
     app = create_app(scenario)
+    settle_heap(app)  # as fakeopenai serve does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
 
 

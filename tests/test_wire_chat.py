@@ -107,3 +107,24 @@ def test_char_and_token_chunking_rejoin() -> None:
     assert "".join(split(text, "char")) == text and len(split(text, "char")) == len(text)
     pieces = split(text, "token")
     assert "".join(pieces) == text and 5 < len(pieces) < len(text)
+
+
+def test_frames_are_made_when_read_and_only_then() -> None:
+    from fakeopenai.wire.sse import Frame, Frames
+
+    made: list[str] = []
+
+    def make(text: str) -> bytes:
+        made.append(text)
+        return f"data: {text}\n\n".encode()
+
+    frames = Frames(make)
+    frames.plan(("a",))
+    frames.plan(("b",), content=True)
+    frames.add(Frame(b"data: [DONE]\n\n"))
+    assert (len(frames), made) == (3, [])  # planned, nothing encoded yet
+    assert [frames.is_content(i) for i in range(3)] == [False, True, False]
+    assert made == []  # asking what a frame is does not make it
+    assert frames[1] == Frame(b"data: b\n\n", True) and made == ["b"]
+    assert [f.data for f in frames] == [b"data: a\n\n", b"data: b\n\n", b"data: [DONE]\n\n"]
+    assert frames[-1].data == b"data: [DONE]\n\n" and frames[:1] == [Frame(b"data: a\n\n")]

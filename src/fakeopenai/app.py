@@ -240,7 +240,10 @@ def create_app(
         middleware=[Middleware(RequestLog), Middleware(LoopbackHostGuard)],
     )
     app.state.core = core
-    threading.Thread(target=_warm_up, name="fakeopenai-warm-up", daemon=True).start()
+    app.state.warmed = warmed = threading.Event()
+    threading.Thread(
+        target=_warm_up, args=(warmed,), name="fakeopenai-warm-up", daemon=True
+    ).start()
     return app
 
 
@@ -271,7 +274,7 @@ def is_control(path: str) -> bool:
     return path.startswith(CONTROL_PREFIX) and path[len(CONTROL_PREFIX) :][:1] in ("", "/")
 
 
-def _warm_up() -> None:
+def _warm_up(done: threading.Event) -> None:
     """Import the generators and build Faker now, off the request path: otherwise the
     first request pays ~0.3 s, enough to trip a tight client-timeout test."""
     from fakeopenai.generate import fill  # noqa: F401  (imports jinja2 and the generators)
@@ -279,3 +282,4 @@ def _warm_up() -> None:
 
     with FAKER_LOCK:
         faker_instance()
+    done.set()

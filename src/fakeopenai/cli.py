@@ -110,7 +110,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     """Serve the OpenAI API from scenario files or folders (none: generated text)."""
     from fakeopenai.app import create_app
     from fakeopenai.logs import configure_console
-    from fakeopenai.serving import bind
+    from fakeopenai.serving import bind, settle_heap
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
 
     settings = Settings(
@@ -134,6 +134,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         sys.exit(1)
     configure_console(log_level)  # only once serving: the console belongs to the server
     app = create_app(core=core)
+    settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"

@@ -33,7 +33,7 @@ from typing import Any
 
 from fakeopenai.scenario import Fault
 from fakeopenai.wire.errors import SERVER_ERROR_MESSAGE
-from fakeopenai.wire.sse import Frame
+from fakeopenai.wire.sse import Frame, Frames
 
 KINDS = ("disconnect", "truncate", "stall", "malformed", "error_event")
 
@@ -63,7 +63,10 @@ def strike_index(frames: Sequence[Frame], after: int) -> int:
     With fewer pieces than ``after`` it strikes after the last piece (before the
     finish chunk). A stream without any piece strikes after its opening frame.
     """
-    pieces = [i for i, frame in enumerate(frames) if frame.content]
+    if isinstance(frames, Frames):  # its content marks, without making the frames
+        pieces = [i for i in range(len(frames)) if frames.is_content(i)]
+    else:
+        pieces = [i for i, frame in enumerate(frames) if frame.content]
     if not pieces:
         return min(1, len(frames))
     if after == 0:

@@ -4,7 +4,7 @@ or stream frames of a reply. ``fakeopenai.app`` does everything the families sha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,5 +38,5 @@ class Endpoint(Protocol):
     def body(self, turn: Turn) -> dict[str, Any]:
         """The non-streamed JSON object."""
 
-    def frames(self, turn: Turn) -> list[Frame]:
+    def frames(self, turn: Turn) -> Sequence[Frame]:
         """Every frame of the streamed answer."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fakeopenai.endpoints import Turn, conversation
@@ -88,7 +88,7 @@ class ChatEndpoint:
     def body(self, turn: Turn) -> dict[str, Any]:
         return chat.completion(turn.filled, self._meta(turn))
 
-    def frames(self, turn: Turn) -> list[Frame]:
+    def frames(self, turn: Turn) -> Sequence[Frame]:
         first, *others = [stream_pieces(choice, turn.reply) for choice in turn.filled.choices]
         return chat.stream_frames(
             turn.filled,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fakeopenai.endpoints import Turn, inputs
@@ -94,7 +94,7 @@ class CompletionsEndpoint:
         usage = _usage(turn, len(_prompts(turn)))
         return wire.completion(choices, self._meta(turn), usage)
 
-    def frames(self, turn: Turn) -> list[Frame]:
+    def frames(self, turn: Turn) -> Sequence[Frame]:
         reply = turn.reply
         choices = _choices(turn)
         pieces = [

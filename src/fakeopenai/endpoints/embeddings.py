@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fakeopenai.endpoints import Turn, inputs
@@ -97,6 +97,6 @@ class EmbeddingsEndpoint:
         encoding = turn.view.body.get("encoding_format") or "float"
         return wire.embedding_list(self.vectors(turn), turn.filled.model, tokens, encoding)
 
-    def frames(self, turn: Turn) -> list[Frame]:
+    def frames(self, turn: Turn) -> Sequence[Frame]:
         """Embeddings never stream (``validate`` refuses ``stream: true``)."""
         raise ApiError(400, "Unrecognized request argument supplied: stream")

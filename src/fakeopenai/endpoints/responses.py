@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fakeopenai.endpoints import Turn, conversation
@@ -95,7 +95,7 @@ class ResponsesEndpoint:
             completed_at=int(time.time()),
         )
 
-    def frames(self, turn: Turn) -> list[Frame]:
+    def frames(self, turn: Turn) -> Sequence[Frame]:
         pieces, arguments = stream_pieces(turn.filled, turn.reply)
         return stream_frames(
             turn.filled,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeopenai.filled import Filled, TokenLogprob, TokenUsage, logprobs_by_piece
-from fakeopenai.wire.sse import DONE, Frame, data_frame
+from fakeopenai.wire.sse import DONE, Frame, Frames, data_frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,17 +129,19 @@ class _Chunks:
         *,
         index: int = 0,
         logprobs: dict[str, Any] | None = None,
-    ) -> Frame:
-        def make() -> bytes:  # when the frame goes out (see Frame)
-            chunk = dict(self.head)
-            chunk["choices"] = [
-                {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
-            ]
-            if self.include_usage:  # usage: null on every chunk but the last (spec)
-                chunk["usage"] = None
-            return data_frame(chunk).data
+    ) -> Planned:
+        """A chunk with one choice's ``delta``, planned (see ``sse.Frames``)."""
+        return (delta, finish, index, logprobs), content
 
-        return Frame(make, content)
+    def encode(self, delta: dict[str, Any], finish: str | None, index: int, logprobs: Any) -> bytes:
+        """The bytes of a planned chunk."""
+        chunk = dict(self.head)
+        chunk["choices"] = [
+            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+        ]
+        if self.include_usage:  # usage: null on every chunk but the last (spec)
+            chunk["usage"] = None
+        return data_frame(chunk).data
 
     def usage_frame(self, usage: TokenUsage) -> Frame:
         chunk = dict(self.head)
@@ -149,14 +151,15 @@ class _Chunks:
 
 
 Pieces = tuple[Sequence[str], Sequence[Sequence[str]]]  # (text pieces, each call's pieces)
+Planned = tuple[tuple[Any, ...], bool]  # a chunk's arguments to _Chunks.encode, content mark
 
 
 def _choice_frames(
     chunks: _Chunks, filled: Filled, index: int, content_pieces: Sequence[str],
     argument_pieces: Sequence[Sequence[str]],
-) -> list[Frame]:  # fmt: skip
+) -> list[Planned]:  # fmt: skip
     """One choice's frames: opener, text pieces, tool calls, finish chunk."""
-    frames: list[Frame] = []
+    frames: list[Planned] = []
     refusal = filled.refusal is not None and filled.content is None
     text_key = "refusal" if refusal else "content"
     # A refusal opens with content null and an empty refusal (real capture).
@@ -210,7 +213,7 @@ def stream_frames(
     argument_pieces: Sequence[Sequence[str]],
     include_usage: bool,
     other_pieces: Sequence[Pieces] = (),
-) -> list[Frame]:
+) -> Frames:
     """Every frame of a streamed answer, ``[DONE]`` included.
 
     Per choice: role only in its first delta; content (or refusal) pieces; each tool
@@ -225,10 +228,11 @@ def stream_frames(
         _choice_frames(chunks, choice, index, *pieces[index])
         for index, choice in enumerate(filled.choices)
     ]
-    frames: list[Frame] = []
+    frames = Frames(chunks.encode)
     for position in range(max(len(choice_frames) for choice_frames in per_choice)):
-        frames += [fs[position] for fs in per_choice if position < len(fs)]
+        for planned in (fs[position] for fs in per_choice if position < len(fs)):
+            frames.plan(*planned)
     if include_usage:
-        frames.append(chunks.usage_frame(filled.usage))
-    frames.append(Frame(DONE))
+        frames.add(chunks.usage_frame(filled.usage))
+    frames.add(Frame(DONE))
     return frames

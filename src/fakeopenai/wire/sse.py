@@ -3,48 +3,69 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
 
 from pydantic_core import PydanticSerializationError, to_json
 
 DONE = b"data: [DONE]\n\n"
 
 
+@dataclass(frozen=True, slots=True)
 class Frame:
     """One SSE event's bytes. ``content`` marks a content piece (text or tool-argument
-    delta): stream faults and the journal's ``chunks`` count only those.
+    delta): stream faults and the journal's ``chunks`` count only those."""
 
-    ``data`` may be given as a function that makes the bytes: they are then made when
-    first read, as the frame goes out. A stream's frames are all planned when its
-    request arrives, but encoding them then would put the work of a whole answer
-    between that request and every other stream's next piece.
+    data: bytes
+    content: bool = False
+
+
+class Frames(Sequence[Frame]):
+    """A stream's frames, each made when it is read.
+
+    A stream is planned when its request arrives, but encoding every frame then would
+    put a whole answer's work between that request and every other stream's next piece
+    (100 streams arriving together wait on each other). So most frames are kept as the
+    arguments of ``make`` plus their content mark, and encoded as they go out. The
+    arguments are plain values (strings, small dicts), which the garbage collector does
+    not need to track: a closure per frame made every full collection walk each one.
     """
 
-    __slots__ = ("_data", "_make", "content")
+    def __init__(self, make: Callable[..., bytes]) -> None:
+        self._make = make
+        self._items: list[Frame | tuple[tuple[Any, ...], bool]] = []
 
-    def __init__(self, data: bytes | Callable[[], bytes], content: bool = False) -> None:
-        self._data: bytes | None = data if isinstance(data, bytes) else None
-        self._make: Callable[[], bytes] | None = None if isinstance(data, bytes) else data
-        self.content = content
+    def plan(self, args: tuple[Any, ...], content: bool = False) -> None:
+        """A frame whose bytes are ``make(*args)``."""
+        self._items.append((args, content))
 
-    @property
-    def data(self) -> bytes:
-        if self._data is None:
-            assert self._make is not None
-            self._data, self._make = self._make(), None
-        return self._data
+    def add(self, frame: Frame) -> None:
+        """A frame made already."""
+        self._items.append(frame)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Frame):
-            return NotImplemented
-        return (self.data, self.content) == (other.data, other.content)
+    def __len__(self) -> int:
+        return len(self._items)
 
-    def __hash__(self) -> int:
-        return hash((self.data, self.content))
+    @overload
+    def __getitem__(self, index: int) -> Frame: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Frame]: ...
+    def __getitem__(self, index: int | slice) -> Frame | list[Frame]:
+        if isinstance(index, slice):
+            return [self._frame(item) for item in self._items[index]]
+        return self._frame(self._items[index])
 
-    def __repr__(self) -> str:
-        return f"Frame({self.data!r}, content={self.content})"
+    def __iter__(self) -> Iterator[Frame]:
+        return (self._frame(item) for item in self._items)
+
+    def is_content(self, index: int) -> bool:
+        """Whether frame ``index`` is a content piece, without making it."""
+        item = self._items[index]
+        return item.content if isinstance(item, Frame) else item[1]
+
+    def _frame(self, item: Frame | tuple[tuple[Any, ...], bool]) -> Frame:
+        return item if isinstance(item, Frame) else Frame(self._make(*item[0]), item[1])
 
 
 def compact(obj: Any) -> bytes:
