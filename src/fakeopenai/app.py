@@ -74,7 +74,7 @@ class Api:
         entry = core.journal.new(method, path, masked(headers), request_id())
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
-            return await self._handle(method, path, receive, headers, entry)
+            return await self._handle(method, route_path(scope), receive, headers, entry)
         except ApiError as error:
             return error_response(error, entry)
         except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
@@ -222,6 +222,9 @@ def create_app(
     ``paths`` are scenario files or folders; ``options`` are ``Settings`` fields
     (``seed``, ``api_key``, ``max_body``, ``default_latency``, ...). A ``core`` built by
     ``FakeOpenAI`` shares its engine and journal with the handle.
+
+    API paths go straight to the API handler (see ``FakeOpenAIApp``): middleware, routes
+    or exception handlers added to the returned app apply to ``/_fakeopenai`` only.
     """
     if core is None:
         core = Core.build(paths, scenarios=scenarios, settings=settings, **options)
@@ -263,10 +266,17 @@ class FakeOpenAIApp(Starlette):
         self.api = api
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not is_control(scope["path"]):
+        if scope["type"] == "http" and not is_control(route_path(scope)):
             await self.api(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def route_path(scope: Any) -> str:
+    """The path below the app's mount point (``root_path``), as Starlette routes it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def is_control(path: str) -> bool:
@@ -277,9 +287,11 @@ def is_control(path: str) -> bool:
 def _warm_up(done: threading.Event) -> None:
     """Import the generators and build Faker now, off the request path: otherwise the
     first request pays ~0.3 s, enough to trip a tight client-timeout test."""
-    from fakeopenai.generate import fill  # noqa: F401  (imports jinja2 and the generators)
-    from fakeopenai.generate.seeding import FAKER_LOCK, faker_instance
+    try:
+        from fakeopenai.generate import fill  # noqa: F401  (imports jinja2, the generators)
+        from fakeopenai.generate.seeding import FAKER_LOCK, faker_instance
 
-    with FAKER_LOCK:
-        faker_instance()
-    done.set()
+        with FAKER_LOCK:
+            faker_instance()
+    finally:
+        done.set()  # warm or not: nothing waiting on it may wait forever

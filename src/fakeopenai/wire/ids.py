@@ -11,7 +11,8 @@ import random
 # base64-encoded with the three non-alphanumeric symbols mapped to letters, costs well
 # under a microsecond; a system call per id (os.urandom) costs several.
 _RANDOM = random.Random(os.urandom(32))
-os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))  # forks differ
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))  # forks differ
 _TO_ALNUM = bytes.maketrans(b"+/=", b"xQ7")
 _FINGERPRINT = "fp_" + os.urandom(5).hex()
 

@@ -78,8 +78,11 @@ def compact(obj: Any) -> bytes:
     """
     try:
         return to_json(obj)
-    except PydanticSerializationError:  # not JSON-ready (a scripted oddity): json's way
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    except PydanticSerializationError:
+        # Not JSON-ready, or text that is not valid Unicode (a lone surrogate a request
+        # sent as "\ud800"): json's way, with ASCII escapes, cannot fail. Frames are made
+        # as they go out, after the 200, so an error here could no longer be an envelope.
+        return json.dumps(obj, separators=(",", ":"), default=str).encode()
 
 
 def body_bytes(obj: Any) -> bytes:
@@ -87,8 +90,8 @@ def body_bytes(obj: Any) -> bytes:
     that it reads well in a terminal; clients parse any spacing."""
     try:
         return to_json(obj, indent=2)
-    except PydanticSerializationError:
-        return json.dumps(obj, indent=2, ensure_ascii=False, default=str).encode()
+    except PydanticSerializationError:  # as in compact()
+        return json.dumps(obj, indent=2, default=str).encode()
 
 
 def data_frame(obj: Any, content: bool = False) -> Frame:
