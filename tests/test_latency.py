@@ -16,7 +16,8 @@ import pytest
 from fakeopenai import FakeOpenAI
 from fakeopenai.journal import Journal
 from fakeopenai.scenario import Latency
-from fakeopenai.streaming import PacedStream, Schedule
+from fakeopenai.schedule import Schedule
+from fakeopenai.streaming import PacedStream
 from fakeopenai.wire.sse import Frame
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
