@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_pacing import cpu_seconds  # (this folder is on sys.path: scripts run from it)
+
 BODY = json.dumps(
     {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 ).encode()
@@ -154,12 +156,6 @@ def _wait_ready(port: int) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 KINDS = {
     "bare-bytes": "bare endpoint, bytes",
     "bare-json": "bare JSON endpoint",
@@ -196,9 +192,9 @@ def run(seconds: float, slice_s: float, connections: int, port: int, scenario: s
         slices: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for _ in range(max(1, round(seconds / slice_s))):
             for kind in KINDS:
-                before = _cpu_seconds(servers[kind].pid)
+                before = cpu_seconds(servers[kind].pid)
                 rate = asyncio.run(_load(ports[kind], slice_s, connections))
-                cpu[kind] += _cpu_seconds(servers[kind].pid) - before
+                cpu[kind] += cpu_seconds(servers[kind].pid) - before
                 done[kind] += rate * slice_s
                 slices[kind].append(rate)
     finally:

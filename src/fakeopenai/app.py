@@ -16,6 +16,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.control import PREFIX as CONTROL_PREFIX
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
@@ -42,8 +43,6 @@ from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
 
 log = logging.getLogger("fakeopenai")
-
-CONTROL_PREFIX = "/_fakeopenai"
 
 ENDPOINTS: dict[str, Endpoint] = {
     "chat/completions": ChatEndpoint(),

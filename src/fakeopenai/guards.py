@@ -115,7 +115,7 @@ def masked(headers: dict[str, str]) -> dict[str, str]:
     Apps often keep their real OPENAI_API_KEY and change only the base URL; the journal
     is readable over the control API and shown in the inspector, so it never holds a
     usable key."""
-    if "authorization" not in headers and "api-key" not in headers:
+    if headers.keys().isdisjoint(_SECRET_HEADERS):
         return headers
     kept = dict(headers)
     for name in _SECRET_HEADERS:
