@@ -79,24 +79,40 @@ def pieces(data: bytes) -> int:
     return data.count(PIECE) - data.count(PIECE + b'"')
 
 
+class _Timestamps(asyncio.Protocol):
+    """Stamps each piece when its bytes reach this process (``data_received``), before
+    any task runs: the client's own work on the other 99 streams must not count as the
+    server's lateness."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.arrivals: list[float] = []
+        self.tail = b""
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        window = self.tail + data
+        self.arrivals.extend([now] * (pieces(window) - pieces(self.tail)))
+        self.tail = window[-len(PIECE) :]  # a marker split across two reads counts once
+        if len(self.arrivals) >= self.chunks and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(RuntimeError("stream ended early"))
+
+
 async def paced_stream(port: int, chunks: int, delay: float = 0.0) -> tuple[float, list[float]]:
     """Send one request (after ``delay`` s); return its send time and each piece's arrival."""
     await asyncio.sleep(delay)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    loop = asyncio.get_running_loop()
+    transport, stamps = await loop.create_connection(lambda: _Timestamps(chunks), "127.0.0.1", port)
     sent = time.perf_counter()
-    writer.write(request("paced"))
-    arrivals: list[float] = []
-    tail = b""
-    while len(arrivals) < chunks:
-        data = await reader.read(65536)
-        if not data:
-            raise RuntimeError("stream ended early")
-        now = time.perf_counter()
-        window = tail + data
-        arrivals.extend([now] * (pieces(window) - pieces(tail)))
-        tail = window[-len(PIECE) :]  # a marker split across two reads is counted once
-    writer.close()
-    return sent, arrivals
+    transport.write(request("paced"))
+    await stamps.done
+    transport.close()
+    return sent, stamps.arrivals[:chunks]
 
 
 async def stalled_stream(port: int, opened: asyncio.Event, release: asyncio.Event) -> None:

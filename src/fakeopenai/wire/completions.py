@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeopenai.filled import TokenLogprob, TokenUsage, logprobs_by_piece
-from fakeopenai.wire.sse import DONE, Frame, data_frame
+from fakeopenai.wire.sse import DONE, Frame, Frames, data_frame
 
 # Legacy completions know only these; tool-call replies end as a plain stop.
 _FINISH = {"stop", "length", "content_filter"}
@@ -93,7 +93,7 @@ def stream_frames(
     usage: TokenUsage,
     *,
     include_usage: bool,
-) -> list[Frame]:
+) -> Frames:
     """Every frame of a streamed completion: ``pieces[i]`` are choice i's text pieces."""
     head = {
         "id": meta.id,
@@ -102,28 +102,29 @@ def stream_frames(
         "model": meta.model,
     }
 
-    def chunk(choice: dict[str, Any], content: bool = False) -> Frame:
+    def encode(choice: dict[str, Any]) -> bytes:  # as the frame goes out (sse.Frames)
         obj = dict(head, choices=[choice])
         if include_usage:  # usage: null on every chunk but the usage chunk, as on chat
             obj["usage"] = None
-        return data_frame(obj, content)
+        return data_frame(obj).data
 
-    per_choice: list[list[Frame]] = []
+    per_choice: list[list[tuple[tuple[Any, ...], bool]]] = []
     for index, (choice, choice_pieces) in enumerate(zip(choices, pieces, strict=True)):
         per_piece: list[Any] = [None] * len(choice_pieces)
         if choice.logprobs is not None:
             grouped = logprobs_by_piece(choice.logprobs, choice_pieces)
             per_piece = [logprobs_object(entries) for entries in grouped]
-        frames = [
-            chunk(_choice(index, piece, None, logprobs), content=True)
+        planned = [
+            ((_choice(index, piece, None, logprobs),), True)
             for piece, logprobs in zip(choice_pieces, per_piece, strict=True)
         ]
-        frames.append(chunk(_choice(index, "", finish_reason(choice.finish_reason))))
-        per_choice.append(frames)
-    out: list[Frame] = []
+        planned.append(((_choice(index, "", finish_reason(choice.finish_reason)),), False))
+        per_choice.append(planned)
+    out = Frames(encode)
     for position in range(max((len(f) for f in per_choice), default=0)):
-        out += [frames[position] for frames in per_choice if position < len(frames)]
+        for args, content in (f[position] for f in per_choice if position < len(f)):
+            out.plan(args, content)
     if include_usage:
-        out.append(data_frame(dict(head, choices=[], usage=usage_object(usage))))
-    out.append(Frame(DONE))
+        out.add(data_frame(dict(head, choices=[], usage=usage_object(usage))))
+    out.add(Frame(DONE))
     return out

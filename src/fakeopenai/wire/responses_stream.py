@@ -26,7 +26,7 @@ from fakeopenai.wire.responses import (
     status_of,
     text_part,
 )
-from fakeopenai.wire.sse import Frame, event_frame
+from fakeopenai.wire.sse import Frame, Frames, event_frame
 
 Event = tuple[dict[str, Any], bool]  # (payload without sequence_number, is content)
 
@@ -108,8 +108,8 @@ def stream_frames(
     *,
     text_pieces: Sequence[str],
     argument_pieces: Sequence[Sequence[str]],
-) -> list[Frame]:
-    """Every event of a streamed response, numbered 0..n."""
+) -> Frames:
+    """Every event of a streamed response, numbered 0..n (made as they go out)."""
     started = response_object(filled, meta, request, status="in_progress", output=[])
     events: list[Event] = [
         ({"type": "response.created", "response": started}, False),
@@ -133,10 +133,14 @@ def stream_frames(
         completed_at=int(time.time()),
     )
     events.append(({"type": f"response.{status}", "response": final}, False))
-    return [
-        event_frame({**payload, "sequence_number": number}, content)
-        for number, (payload, content) in enumerate(events)
-    ]
+    frames = Frames(_event_bytes)
+    for number, (payload, content) in enumerate(events):
+        frames.plan((payload, number), content)
+    return frames
+
+
+def _event_bytes(payload: dict[str, Any], number: int) -> bytes:
+    return event_frame({**payload, "sequence_number": number}).data
 
 
 def error_event(message: str, code: str | None, sequence_number: int) -> Frame:
