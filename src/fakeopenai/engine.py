@@ -56,6 +56,7 @@ class Engine:
         self._counters: dict[tuple[str | None, str, int], int] = {}
         self.hits: dict[tuple[str, int], int] = {}
         self._order: list[Candidate] | None = None  # every candidate, built on first use
+        self._models = self._declared_models(self._scenarios)  # asked on every request
 
     @property
     def scenarios(self) -> tuple[LoadedScenario, ...]:
@@ -68,7 +69,11 @@ class Engine:
     @property
     def models(self) -> frozenset[str] | None:
         """The union of the declared model lists, or None when no scenario declares one."""
-        declared = [s.models for s in self._scenarios if s.models is not None]
+        return self._models
+
+    @staticmethod
+    def _declared_models(scenarios: Sequence[LoadedScenario]) -> frozenset[str] | None:
+        declared = [s.models for s in scenarios if s.models is not None]
         if not declared:
             return None
         return frozenset(m for models in declared for m in models)
@@ -83,6 +88,7 @@ class Engine:
         """Swap in new scenarios (and drop added rules and counters) atomically."""
         with self._lock:
             self._scenarios = tuple(scenarios)
+            self._models = self._declared_models(self._scenarios)
             self._added.clear()
             self._counters.clear()
             self.hits.clear()
