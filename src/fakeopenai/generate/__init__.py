@@ -173,8 +173,7 @@ def fixed_text(reply: Reply, view: RequestView) -> str | None:
         content = "".join(reply.chunks)
     else:
         return None
-    body = view.body
-    return None if any(key in body for key in _SHAPING_KEYS) else content
+    return content if view.body.keys().isdisjoint(_SHAPING_KEYS) else None
 
 
 def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
