@@ -18,15 +18,15 @@ response at all (``disconnect``, ``stall``), an empty or broken body (``truncate
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
+from fakeopenai.record import record
 from fakeopenai.scenario import Chaos, ErrorSpec, Fault, Reply
 
 # A chaos fault on a stream strikes after 0..MAX_AFTER content pieces.
 MAX_AFTER = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Draw:
     """The three numbers one request's chaos decision is made from."""
 

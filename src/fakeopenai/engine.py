@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from fakeopenai.loader import LoadedRule, LoadedScenario
 from fakeopenai.matching import describe, explain, matches
+from fakeopenai.record import record
 from fakeopenai.scenario import ErrorSpec, Reply
 from fakeopenai.view import RequestView
 
@@ -24,7 +24,7 @@ ADDED = "added"
 Candidate = tuple[str, LoadedRule, LoadedScenario | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """The outcome of ``Engine.pick``: a reply to give, or why there is none."""
 

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeopenai.record import record
+
 SYSTEM_ROLES = ("system", "developer")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Message:
     """One message: its role and its text (text parts of a list content joined)."""
 
@@ -24,7 +26,7 @@ class Message:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ToolSpec:
     """A function tool the request offers."""
 

@@ -5,16 +5,16 @@ or stream frames of a reply. ``fakeopenai.app`` does everything the families sha
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fakeopenai.filled import Filled
+from fakeopenai.record import record
 from fakeopenai.scenario import Reply
 from fakeopenai.view import RequestView
 from fakeopenai.wire.sse import Frame
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Turn:
     """One request being answered: what was asked, the rule's reply, the filled answer."""
 

@@ -13,17 +13,17 @@ asks, and ``[DONE]``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from fakeopenai.filled import TokenLogprob, TokenUsage, logprobs_by_piece
+from fakeopenai.record import record
 from fakeopenai.wire.sse import DONE, Frame, Frames, data_frame
 
 # Legacy completions know only these; tool-call replies end as a plain stop.
 _FINISH = {"stop", "length", "content_filter"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Meta:
     """What every object of one completion shares."""
 
@@ -32,7 +32,7 @@ class Meta:
     model: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choice:
     """One choice: its whole text, why it ended, and its tokens' logprobs when asked
     (offsets counted in ``text``, an echoed prompt included)."""

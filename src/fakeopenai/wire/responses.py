@@ -11,13 +11,13 @@ requires it). The stream events in ``wire.responses_stream`` reuse these builder
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fakeopenai.filled import Filled, TokenUsage
+from fakeopenai.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Meta:
     """What every event of one response shares: its id, creation time and model."""
 
@@ -26,7 +26,7 @@ class Meta:
     model: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ItemIds:
     """The ids of one response's output items: the message and each function call."""
 

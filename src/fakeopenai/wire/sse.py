@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, overload
 
 from pydantic_core import PydanticSerializationError, to_json
 
+from fakeopenai.record import record
+
 DONE = b"data: [DONE]\n\n"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frame:
     """One SSE event's bytes. ``content`` marks a content piece (text or tool-argument
     delta): stream faults and the journal's ``chunks`` count only those."""
