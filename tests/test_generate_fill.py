@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -308,7 +309,9 @@ def test_fixed_text_shortcut_equals_the_general_path(
     view = make_view(body, {})
     assert fixed_text(reply, view) is not None  # the shortcut is taken
     fast = fill(reply, view, seed=7, rule_key="s/r/0")
-    assert fast == fill_any(reply, view, seed=7, rule_key="s/r/0")
+    assert fast.fixed  # marked, so that wire builders may cache its bytes
+    general = fill_any(reply, view, seed=7, rule_key="s/r/0")
+    assert not general.fixed and fast == dataclasses.replace(general, fixed=True)
 
 
 @pytest.mark.parametrize(
@@ -329,7 +332,8 @@ def test_fixed_text_shortcut_steps_aside_for_requests_that_shape_the_text(
     view = chat_view({**PLAIN_BODIES[0], **extra}, {})
     reply = FIXED_REPLIES[0]
     assert fixed_text(reply, view) is None
-    assert effect(fill(reply, view, seed=None, rule_key="s/r/0"))
+    filled = fill(reply, view, seed=None, rule_key="s/r/0")
+    assert effect(filled) and not filled.fixed
 
 
 @pytest.mark.parametrize(

@@ -181,10 +181,13 @@ class Api:
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
-        body = endpoint.body(turn)
+        encoded = getattr(endpoint, "encoded", None)
+        body: dict[str, Any] | bytes
         if self.core.settings.emit_schema:
-            body, link = with_schema(body, endpoint.name, entry.headers.get("host"))
+            body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
             extra.update(link)
+        else:
+            body = endpoint.body(turn) if encoded is None else encoded(turn)
         entry.completed = True
         return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
 

@@ -11,10 +11,12 @@ itself and carries the others in ``extra_choices``; its ``usage`` counts them al
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from fakeopenai.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FilledToolCall:
     """A concrete tool call: ``arguments`` is the JSON string sent on the wire."""
 
@@ -23,7 +25,7 @@ class FilledToolCall:
     arguments: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenUsage:
     """Token counts, as the API reports them."""
 
@@ -37,7 +39,7 @@ class TokenUsage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenLogprob:
     """One content token's log probability, its ``offset`` in the text, and the
     most likely alternatives (``top``: token and logprob, the token itself first)."""
@@ -48,7 +50,7 @@ class TokenLogprob:
     top: tuple[tuple[str, float], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Filled:
     """The concrete answer: text and/or tool calls, finish reason, usage, model.
 
@@ -66,6 +68,9 @@ class Filled:
     embeddings: tuple[tuple[float, ...], ...] = ()
     logprobs: tuple[TokenLogprob, ...] | None = None
     extra_choices: tuple[Filled, ...] = ()
+    # The rule's text as written, the same for every request it matches (so a builder
+    # may reuse the bytes it encoded for an earlier one).
+    fixed: bool = False
 
     @property
     def choices(self) -> tuple[Filled, ...]:

@@ -88,6 +88,10 @@ class ChatEndpoint:
     def body(self, turn: Turn) -> dict[str, Any]:
         return chat.completion(turn.filled, self._meta(turn))
 
+    def encoded(self, turn: Turn) -> bytes:
+        """``body`` as bytes, a fixed reply's from its cached skeleton."""
+        return chat.completion_bytes(turn.filled, self._meta(turn))
+
     def frames(self, turn: Turn) -> Sequence[Frame]:
         first, *others = [stream_pieces(choice, turn.reply) for choice in turn.filled.choices]
         return chat.stream_frames(

@@ -192,6 +192,7 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
             refusal=reply.refusal,
             finish_reason=reply.finish_reason or "stop",
             usage=usage_for(view, text, reply.refusal, (), reply.usage),
+            fixed=True,
         )
     return fill_any(reply, view, seed=seed, rule_key=rule_key)
 

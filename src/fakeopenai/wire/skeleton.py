@@ -1,0 +1,51 @@
+"""Bodies encoded once and completed per request: the skeleton of a fixed reply.
+
+A rule with fixed text answers every request it matches with the same body but for a
+few values: the id, the creation time, the prompt-token counts. Encoding the whole
+object again each time is most of the cost of answering, so the object is encoded once
+with a marker string in each of those places and cut at the markers; a request joins
+the pieces around its own values. The pieces come from the encoder every other body
+uses (``sse.body_bytes``), so the bytes are the ones the general path would write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fakeopenai.wire.sse import body_bytes
+
+Skeleton = tuple[bytes, ...]
+
+
+def slot(index: int) -> str:
+    """The marker for slot ``index``: private-use characters no reply contains (and if
+    one did, ``cut`` finds its marker twice and declines)."""
+    return f"\ue000fakeopenai-slot-{index}\ue001"
+
+
+def cut(body: Any, slots: int) -> Skeleton | None:
+    """``body_bytes(body)`` cut around the encoded markers ``slot(0)``..``slot(slots-1)``,
+    which must be values of ``body`` in document order; ``None`` when a marker is not
+    found exactly once, in its order (the caller then encodes such a body in full)."""
+    data = body_bytes(body)
+    marks = [body_bytes(slot(index)) for index in range(slots)]  # quoted, as in `data`
+    if any(data.count(mark) != 1 for mark in marks):
+        return None
+    pieces: list[bytes] = []
+    for mark in marks:
+        head, found, data = data.partition(mark)
+        if not found:
+            return None  # it came before the previous slot's marker
+        pieces.append(head)
+    pieces.append(data)
+    return tuple(pieces)
+
+
+def complete(skeleton: Skeleton, values: Sequence[bytes]) -> bytes:
+    """The body with each slot replaced by its encoded JSON value, in order."""
+    parts = [skeleton[0]]
+    for value, piece in zip(values, skeleton[1:], strict=True):
+        parts.append(value)
+        parts.append(piece)
+    return b"".join(parts)
