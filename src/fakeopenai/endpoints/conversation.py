@@ -57,7 +57,7 @@ def _call_ids(message: Mapping[str, Any]) -> list[str] | None:
     calls = message.get("tool_calls")
     if message.get("role") != "assistant" or not isinstance(calls, list) or not calls:
         return None
-    return [c["id"] for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
+    return [c["id"] for c in calls if isinstance(c, dict) and isinstance(c.get("id"), str)]
 
 
 def check_chat(messages: Sequence[Any]) -> None:
@@ -66,7 +66,7 @@ def check_chat(messages: Sequence[Any]) -> None:
     asked: list[str] = []
     unanswered: list[str] = []
     for index, message in enumerate(messages):
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict):
             continue
         if message.get("role") == "tool":
             if "tool_call_id" not in message:
@@ -97,10 +97,10 @@ def check_responses(body: Mapping[str, Any]) -> None:
     calls = {
         item.get("call_id")
         for item in items
-        if isinstance(item, Mapping) and not str(item.get("type", "")).endswith("_output")
+        if isinstance(item, dict) and not str(item.get("type", "")).endswith("_output")
     }
     for index, item in enumerate(items):
-        if not isinstance(item, Mapping) or item.get("type") != "function_call_output":
+        if not isinstance(item, dict) or item.get("type") != "function_call_output":
             continue
         if "call_id" not in item:
             raise missing(f"input[{index}].call_id")

@@ -31,7 +31,7 @@ def _earlier_tool_calls(body: Mapping[str, Any]) -> Iterable[Any]:
     """Tool calls in the chat history (their text is not in the view's messages)."""
     messages = body.get("messages")
     for message in messages if isinstance(messages, list) else ():
-        if isinstance(message, Mapping) and isinstance(message.get("tool_calls"), list):
+        if isinstance(message, dict) and isinstance(message.get("tool_calls"), list):
             yield from message["tool_calls"]
 
 

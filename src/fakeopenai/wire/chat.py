@@ -121,8 +121,16 @@ def completion_bytes(filled: Filled, meta: Meta) -> bytes:
             (usage.completion_tokens, usage.cached_tokens, usage.reasoning_tokens),
         )
         if skeleton is not None:
-            values = (meta.id, meta.created, usage.prompt_tokens, usage.total_tokens)
-            return complete(skeleton, [body_bytes(value) for value in values])
+            # (ids are letters, digits and dashes: their JSON is the text in quotes)
+            return complete(
+                skeleton,
+                (
+                    f'"{meta.id}"'.encode(),
+                    b"%d" % meta.created,
+                    b"%d" % usage.prompt_tokens,
+                    b"%d" % usage.total_tokens,
+                ),
+            )
     return body_bytes(completion(filled, meta))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import random
+from binascii import b2a_base64
 
 # Ids must be unique, not secret, and they are made several times per request: a
 # private generator seeded from the OS (a test's random.seed() cannot make ids repeat),
@@ -19,7 +19,7 @@ _FINGERPRINT = "fp_" + os.urandom(5).hex()
 
 def alnum(n: int) -> str:
     """``n`` random letters and digits (the shape of ``chatcmpl-``/``call_`` suffixes)."""
-    raw = base64.b64encode(_RANDOM.randbytes(n * 3 // 4 + 3))
+    raw = b2a_base64(_RANDOM.randbytes(n * 3 // 4 + 3), newline=False)
     return raw.translate(_TO_ALNUM)[:n].decode()
 
 
