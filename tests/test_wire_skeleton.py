@@ -77,3 +77,10 @@ def test_a_plain_fixed_reply_is_not_built_again(monkeypatch: pytest.MonkeyPatch)
     later = chat.Meta("chatcmpl-Later", META.created + 5, META.model, META.fingerprint)
     again = json.loads(chat.completion_bytes(filled, later))
     assert again == {**json.loads(first), "id": "chatcmpl-Later", "created": META.created + 5}
+
+
+def test_complete_wants_one_value_per_slot() -> None:
+    pieces = skeleton.cut({"a": skeleton.slot(0)}, 1)
+    assert pieces is not None
+    with pytest.raises(ValueError, match="1 slot values expected, got 2"):
+        skeleton.complete(pieces, [b"1", b"2"])
