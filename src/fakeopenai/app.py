@@ -139,7 +139,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return await self._answer(endpoint, view, reply, decision, entry)
+        return self._answer(endpoint, view, reply, decision, entry)
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -148,7 +148,7 @@ class Api:
             entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
         entry.step, entry.chaos = decision.step, decision.chaos
 
-    async def _answer(
+    def _answer(
         self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
     ) -> Answer:
         latency = reply.latency
