@@ -71,12 +71,13 @@ def test_a_late_frame_does_not_delay_the_rest() -> None:
     journal = Journal()
     entry = journal.new("POST", "/v1/chat/completions", {}, "req_x")
     stream = PacedStream(frames, headers=[], entry=entry, latency=latency(chunk_ms=50))
-    sent: list[float] = []
+    sent: list[float] = []  # when each frame went out (frames due together share a write)
 
     async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body" and message["more_body"]:
-            sent.append(time.perf_counter() - entry.started)
-            if len(sent) == 3:
+        if message["type"] == "http.response.body":
+            frames_sent = message["body"].count(b"data: ")
+            sent.extend([time.perf_counter() - entry.started] * frames_sent)
+            if len(sent) == 3 and frames_sent:  # right after piece 1
                 await asyncio.sleep(0.15)
 
     async def receive() -> dict[str, Any]:
@@ -85,12 +86,37 @@ def test_a_late_frame_does_not_delay_the_rest() -> None:
 
     asyncio.run(stream({"type": "http"}, receive, send))
     assert len(sent) == 11 and entry.completed and entry.chunks == 10
-    # piece k is due at 20k ms; pieces 3-5 were due during the hiccup and go at once
     # sent[k + 1] is piece k, due at 50k ms; the hiccup holds piece 1 until 200 ms, then
     # pieces 2-4 (due at 100-200 ms) go at once. Accumulated sleeps would add 150 ms.
     assert [round(t, 2) for t in sent] == pytest.approx(
         [0, 0, 0.05, 0.2, 0.2, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45], abs=0.04
     )
+
+
+def test_frames_due_together_go_out_in_one_write() -> None:
+    """The opening frame goes with the first piece, the closing frames with the last:
+    one body message each, the frames' bytes unchanged and in order."""
+    opener, done = Frame(b"data: open\n\n"), Frame(b"data: [DONE]\n\n")
+    pieces = [Frame(b"data: %d\n\n" % i, True) for i in range(3)]
+    entry = Journal().new("POST", "/v1/chat/completions", {}, "req_x")
+    stream = PacedStream([opener, *pieces, done], headers=[], entry=entry)
+    bodies: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            bodies.append(message["body"])
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    asyncio.run(stream({"type": "http"}, receive, send))
+    assert bodies == [
+        b"data: open\n\ndata: 0\n\n",
+        b"data: 1\n\n",
+        b"data: 2\n\ndata: [DONE]\n\n",  # with more_body false: the end of the body
+    ]
+    assert entry.completed and entry.chunks == 3
 
 
 # --- through the SDK -------------------------------------------------------------------

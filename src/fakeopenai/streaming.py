@@ -180,26 +180,51 @@ class PacedStream(_Paced):
         self.strike = None if fault is None else strike_index(frames, fault_after(fault))
 
     async def deliver(self, send: Send) -> None:
-        """Headers, then every frame at its due time, the fault striking at its index."""
+        """Headers, then every frame at its due time, the fault striking at its index.
+
+        Frames due at the same moment go out as one body message, one write: a stream's
+        opening frames with its first piece, its closing frames with its last piece.
+        Under load each write is a system call that every other stream due at that
+        moment waits behind. A piece waits for its due time, even an overdue one (the
+        yield to the loop is where a client's disconnect is noticed), but the pieces
+        that open a stream wait once, together.
+        """
         entry = self.entry
-        await self.sleep_until(self.schedule.headers)
+        if self.schedule.headers:
+            await self.sleep_until(self.schedule.headers)
         await self.start_response(send)
         pieces = 0
+        waited = -1  # the piece whose due time was last waited for
+        due: list[bytes] = []  # frames due now, not sent yet
         for index, frame in enumerate(self.frames):
-            if index == 0 or frame.content:  # other frames follow their piece at once
+            if (index == 0 or frame.content) and waited != pieces:
+                await self._flush(send, due)
                 await self.sleep_until(self.schedule.due(pieces))
-            if index == self.strike and not await self._strike(send, index):
-                return
+                waited = pieces
+            if index == self.strike:
+                await self._flush(send, due)
+                if not await self._strike(send, index):
+                    return
             if index == 0:
                 entry.mark("ttft_ms")
-            await send({"type": "http.response.body", "body": frame.data, "more_body": True})
+            due.append(frame.data)
             if frame.content:
                 pieces += 1
                 entry.chunks = pieces
-        if self.strike == len(self.frames) and not await self._strike(send, self.strike):
-            return
+        if self.strike == len(self.frames):
+            await self._flush(send, due)
+            if not await self._strike(send, self.strike):
+                return
         entry.completed = True
-        await self.finish(send)
+        await self.finish(send, b"".join(due))
+
+    @staticmethod
+    async def _flush(send: Send, due: list[bytes]) -> None:
+        """Send the frames due so far, as one body message."""
+        if due:
+            body = b"".join(due)
+            due.clear()
+            await send({"type": "http.response.body", "body": body, "more_body": True})
 
     async def _strike(self, send: Send, index: int) -> bool:
         """Apply the fault before frame ``index``; whether the stream goes on."""
@@ -250,7 +275,8 @@ class PacedBody(_Paced):
         """Headers at ``headers_ms``, the body ``ttft_ms`` later, or the fault's bytes."""
         entry, fault = self.entry, self.fault
         entry.completed = False  # until the last byte is out
-        await self.sleep_until(self.schedule.headers)
+        if self.schedule.headers:
+            await self.sleep_until(self.schedule.headers)
         if fault is not None and self.after == 0 and self.kind in ("disconnect", "stall"):
             entry.fault = self.kind  # before the status line
             if self.kind == "disconnect":
