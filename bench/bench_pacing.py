@@ -54,13 +54,15 @@ def serve(scenario: str) -> None:
     import uvicorn
 
     from fakeopenai import create_app
-    from fakeopenai.serving import bind, settle_heap
+    from fakeopenai.serving import bind, settle_heap, stamping_protocol
 
     sock = bind("127.0.0.1", 0)
     app = create_app(scenario)
     settle_heap(app).join()  # as fakeopenai serve does, finished before measuring
     print(sock.getsockname()[1], flush=True)
-    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app, log_level="error", access_log=False, lifespan="off", http=stamping_protocol()
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

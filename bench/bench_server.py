@@ -108,11 +108,18 @@ def serve_fake(port: int, scenario: str) -> None:
     import uvicorn
 
     from fakeopenai import create_app
-    from fakeopenai.serving import settle_heap
+    from fakeopenai.serving import settle_heap, stamping_protocol
 
     app = create_app(scenario)
-    settle_heap(app)  # as fakeopenai serve does
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    settle_heap(app)  # as fakeopenai serve does, and its protocol (see stamping_protocol)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        access_log=False,
+        http=stamping_protocol(),
+    )
 
 
 async def _connection(port: int, deadline: float, counts: list[int]) -> None:

@@ -25,7 +25,7 @@ from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
-from fakeopenai.logs import ENTRY_KEY
+from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
 from fakeopenai.respond import (
     Answer,
     ApiError,
@@ -70,7 +70,8 @@ class Api:
         # ASGI servers send header names in lower case already
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
-        entry = core.journal.new(method, path, masked(headers), request_id())
+        arrived = scope.get(ARRIVED_KEY)  # (set by fakeopenai's servers; else now)
+        entry = core.journal.new(method, path, masked(headers), request_id(), arrived)
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
             return await self._handle(method, route_path(scope), receive, headers, entry)

@@ -177,6 +177,7 @@ def _server(app: Any, log_level: str) -> Any:
     import uvicorn
 
     from fakeopenai.inspector import signal_shutdown
+    from fakeopenai.serving import stamping_protocol
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
@@ -192,6 +193,7 @@ def _server(app: Any, log_level: str) -> Any:
         lifespan="off",
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
+        http=stamping_protocol(),
     )
     return Server(config)
 

@@ -134,10 +134,20 @@ class Journal:
         self._entries: collections.deque[Entry] = collections.deque(maxlen=limit)
         self._ids = itertools.count(1)
 
-    def new(self, method: str, path: str, headers: dict[str, str], request_id: str) -> Entry:
-        """Create and append an entry for a request that just arrived."""
+    def new(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        request_id: str,
+        started: float | None = None,
+    ) -> Entry:
+        """Create and append an entry for a request that just arrived (``started``: its
+        ``perf_counter()`` arrival, if earlier than now)."""
         with self._lock:
             entry = Entry(next(self._ids), time.time(), method, path, headers, None, request_id)
+            if started is not None:
+                entry.started = started
             self._entries.append(entry)
             return entry
 

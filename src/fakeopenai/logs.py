@@ -17,6 +17,8 @@ from typing import Any
 from fakeopenai.journal import Entry
 
 ENTRY_KEY = "fakeopenai.entry"  # scope key: the journal entry of an API request
+# scope key: perf_counter() when the server read the request (``serving.stamping_protocol``)
+ARRIVED_KEY = "fakeopenai.arrived"
 MISS_LIMIT = 240  # characters of a no-match explanation kept on the line
 MISS_ADVICE = " Fix the request or add a rule that matches it."
 

@@ -19,6 +19,7 @@ from typing import Any
 import uvicorn
 
 from fakeopenai.errors import ServerStartError
+from fakeopenai.logs import ARRIVED_KEY
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 2.0
@@ -57,6 +58,32 @@ def settle_heap(app: Any) -> threading.Thread:
     thread = threading.Thread(target=freeze, name="fakeopenai-settle-heap", daemon=True)
     thread.start()
     return thread
+
+
+def stamping_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (httptools when installed, as uvicorn picks, else h11),
+    noting in each request's scope when its bytes were read.
+
+    Latency is scheduled from a request's arrival. Requests that arrive together are
+    answered one after another, and the handler of the last starts only when the others
+    are done: timed from there, its ``ttft_ms`` would begin late by all of their work.
+    Timed from the read, every one of them keeps its schedule.
+    """
+    base: type[Any]
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
+
+    class Stamping(base):  # type: ignore[misc]
+        def data_received(self, data: bytes) -> None:
+            arrived = time.perf_counter()
+            super().data_received(data)  # builds the scope once a request's head is in
+            scope = getattr(self, "scope", None)
+            if scope is not None:  # (a request whose task has not started yet)
+                scope.setdefault(ARRIVED_KEY, arrived)
+
+    return Stamping
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -126,6 +153,7 @@ class ServerThread:
             # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
             timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
             timeout_keep_alive=30,
+            http=stamping_protocol(),
         )
         self._server = uvicorn.Server(config)
         self._error = None
