@@ -9,6 +9,7 @@ hang); a short graceful-shutdown timeout so one stalled stream cannot keep the s
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import socket
@@ -60,6 +61,7 @@ def settle_heap(app: Any) -> threading.Thread:
     return thread
 
 
+@functools.cache
 def stamping_protocol() -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol (httptools when installed, as uvicorn picks, else h11),
     noting in each request's scope when its bytes were read.
