@@ -9,7 +9,7 @@ import pytest
 
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
 from fakeopenai.wire import chat, skeleton
-from fakeopenai.wire.sse import body_bytes
+from fakeopenai.wire.sse import body_bytes, compact
 
 META = chat.Meta("chatcmpl-AbC123xyz", 1700000000, "gpt-4o", "fp_0123456789")
 
@@ -84,3 +84,19 @@ def test_complete_wants_one_value_per_slot() -> None:
     assert pieces is not None
     with pytest.raises(ValueError, match="1 slot values expected, got 2"):
         skeleton.complete(pieces, [b"1", b"2"])
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_text_pieces_of_a_stream_are_the_general_chunks(include_usage: bool) -> None:
+    texts = ["Hello", ' "quoted"\n', " 日本語 🙂", "", "\\back"]
+    filled = Filled("gpt-4o", "".join(texts), usage=TokenUsage(3, 5))
+    frames = chat.stream_frames(
+        filled, META, content_pieces=texts, argument_pieces=[], include_usage=include_usage
+    )
+    for frame in frames:
+        if frame.content:
+            chunk = json.loads(frame.data.removeprefix(b"data: "))
+            general = b"data: " + compact(chunk) + b"\n\n"
+            assert frame.data == general
+    contents = [json.loads(f.data[6:])["choices"][0]["delta"] for f in frames if f.content]
+    assert contents == [{"content": text} for text in texts]

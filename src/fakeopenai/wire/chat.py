@@ -21,7 +21,7 @@ from typing import Any
 from fakeopenai.filled import Filled, TokenLogprob, TokenUsage, logprobs_by_piece
 from fakeopenai.record import record
 from fakeopenai.wire.skeleton import Skeleton, complete, cut, slot
-from fakeopenai.wire.sse import DONE, Frame, Frames, body_bytes, data_frame
+from fakeopenai.wire.sse import DONE, Frame, Frames, body_bytes, compact, data_frame
 
 
 @record
@@ -166,6 +166,16 @@ class _Chunks:
             "system_fingerprint": meta.fingerprint,
         }
         self.include_usage = include_usage
+        self._text: Skeleton | None = None  # a text piece's chunk, cut at the text
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None, index: int, logprobs: Any) -> Any:
+        chunk = dict(self.head)
+        chunk["choices"] = [
+            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+        ]
+        if self.include_usage:  # usage: null on every chunk but the last (spec)
+            chunk["usage"] = None
+        return chunk
 
     def frame(
         self,
@@ -180,14 +190,18 @@ class _Chunks:
         return (delta, finish, index, logprobs), content
 
     def encode(self, delta: dict[str, Any], finish: str | None, index: int, logprobs: Any) -> bytes:
-        """The bytes of a planned chunk."""
-        chunk = dict(self.head)
-        chunk["choices"] = [
-            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
-        ]
-        if self.include_usage:  # usage: null on every chunk but the last (spec)
-            chunk["usage"] = None
-        return data_frame(chunk).data
+        """The bytes of a planned chunk. Most are a text piece of the first choice: those
+        are the stream's text chunk, encoded once and cut at the text (``wire.skeleton``),
+        around the piece's own JSON string."""
+        plain = index == 0 and finish is None and logprobs is None and len(delta) == 1
+        if plain and "content" in delta:
+            if self._text is None:
+                marked = self._chunk({"content": slot(0)}, None, 0, None)
+                self._text = cut(marked, 1, encode=compact) or ()
+            if self._text:
+                head, tail = self._text
+                return b"data: " + head + compact(delta["content"]) + tail + b"\n\n"
+        return b"data: " + compact(self._chunk(delta, finish, index, logprobs)) + b"\n\n"
 
     def usage_frame(self, usage: TokenUsage) -> Frame:
         chunk = dict(self.head)

@@ -10,7 +10,7 @@ uses (``sse.body_bytes``), so the bytes are the ones the general path would writ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fakeopenai.wire.sse import body_bytes
@@ -24,12 +24,12 @@ def slot(index: int) -> str:
     return f"\ue000fakeopenai-slot-{index}\ue001"
 
 
-def cut(body: Any, slots: int) -> Skeleton | None:
-    """``body_bytes(body)`` cut around the encoded markers ``slot(0)``..``slot(slots-1)``,
+def cut(body: Any, slots: int, encode: Callable[[Any], bytes] = body_bytes) -> Skeleton | None:
+    """``encode(body)`` cut around the encoded markers ``slot(0)``..``slot(slots-1)``,
     which must be values of ``body`` in document order; ``None`` when a marker is not
     found exactly once, in its order (the caller then encodes such a body in full)."""
-    data = body_bytes(body)
-    marks = [body_bytes(slot(index)) for index in range(slots)]  # quoted, as in `data`
+    data = encode(body)
+    marks = [encode(slot(index)) for index in range(slots)]  # quoted, as in `data`
     if any(data.count(mark) != 1 for mark in marks):
         return None
     pieces: list[bytes] = []
