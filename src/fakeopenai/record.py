@@ -1,7 +1,7 @@
 """``@record``: the dataclass decorator for the small immutable values of the hot path.
 
-A request makes a dozen of them (the request view, the rule decision, the filled answer,
-its usage, the response's shared metadata). ``@dataclass(frozen=True)`` would say what
+A request makes several of them (the rule decision, the filled answer and its usage, the
+response's shared metadata, a stream's frames). ``@dataclass(frozen=True)`` would say what
 they are, but its ``__init__`` sets every field through ``object.__setattr__``, three
 times slower than a plain slotted dataclass: about 1 µs per object, several per request.
 So a record is frozen where it matters, for the type checker (mypy rejects any

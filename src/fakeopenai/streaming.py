@@ -185,9 +185,9 @@ class PacedStream(_Paced):
         Frames due at the same moment go out as one body message, one write: a stream's
         opening frames with its first piece, its closing frames with its last piece.
         Under load each write is a system call that every other stream due at that
-        moment waits behind. A piece waits for its due time, even an overdue one (the
-        yield to the loop is where a client's disconnect is noticed), but the pieces
-        that open a stream wait once, together.
+        moment waits behind. Each piece waits for its due time, even an overdue one (the
+        yield to the loop is where a client's disconnect is noticed); the frames that
+        open a stream wait once, with its first piece.
         """
         entry = self.entry
         if self.schedule.headers:
