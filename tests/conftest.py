@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -14,6 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="session")
+def sdk_stack_loaded() -> None:
+    """For in-process pytester runs: one real call, streamed and not, first. The SDK
+    imports its HTTP stack (httpx2, httpcore2, h11) on first use; first used inside an
+    inner run, those modules leave with pytester's sys.modules snapshot, and the next
+    import makes new exception classes that the modules still loaded do not map: a
+    later test in this process then sees a raw ``httpcore2.RemoteProtocolError``
+    instead of ``APIConnectionError``."""
+    with FakeOpenAI() as fake:
+        client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
+        messages: Any = [{"role": "user", "content": "hi"}]
+        client.chat.completions.create(model="gpt-4o", messages=messages)
+        for _ in client.chat.completions.create(model="gpt-4o", messages=messages, stream=True):
+            pass
 
 
 @pytest.fixture(scope="module")

@@ -99,13 +99,13 @@ def test_tool_result_turn(client: openai.OpenAI) -> None:
 
 
 async def test_async_client(fake: FakeOpenAI) -> None:
-    client = openai.AsyncOpenAI(
+    async with openai.AsyncOpenAI(
         base_url=fake.base_url, api_key="k", _strict_response_validation=True
-    )
-    stream = await client.chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "hello"}], stream=True
-    )
-    text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    ) as client:  # closed in this loop: a client collected later logs an error
+        stream = await client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hello"}], stream=True
+        )
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
     assert text == "Hello! How can I help you today?"
 
 

@@ -15,6 +15,8 @@ from fakeopenai import FakeOpenAI, ScenarioError
 # Imported here so that pytester's sys.modules snapshot keeps them between inner runs
 # (otherwise each inner run re-imports the whole server stack and the SDK).
 PRELOADED = (openai, fakeopenai.generate)
+pytestmark = pytest.mark.usefixtures("sdk_stack_loaded")  # and the SDK's lazy imports
+
 
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
@@ -122,11 +124,12 @@ def test_async_tests_and_the_async_client(pytester: pytest.Pytester) -> None:
         """
 @pytest.mark.asyncio
 async def test_async(fake_openai):
-    client = openai.AsyncOpenAI(base_url=fake_openai.base_url, api_key=fake_openai.api_key)
-    stream = await client.chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True
-    )
-    text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+    base_url, key = fake_openai.base_url, fake_openai.api_key
+    async with openai.AsyncOpenAI(base_url=base_url, api_key=key) as client:
+        stream = await client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
     assert text and fake_openai.requests.last.stream
 """,
     )

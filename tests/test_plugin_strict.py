@@ -7,6 +7,8 @@ import pytest
 
 import fakeopenai.generate
 
+pytestmark = pytest.mark.usefixtures("sdk_stack_loaded")  # (see conftest)
+
 # Kept imported so pytester's sys.modules snapshot doesn't re-import them per inner run.
 PRELOADED = (openai, fakeopenai.generate)
 
