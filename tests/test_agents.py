@@ -37,15 +37,35 @@ def make_agent(model: Any, looked_up: list[str]) -> Any:
     )
 
 
-def responses_model(fake: FakeOpenAI) -> Any:
-    client = openai.AsyncOpenAI(base_url=fake.base_url, api_key=fake.api_key)
+def responses_model(client: openai.AsyncOpenAI) -> Any:
     return agents.OpenAIResponsesModel(model="gpt-4o", openai_client=client)
+
+
+def chat_model(client: openai.AsyncOpenAI) -> Any:
+    return agents.OpenAIChatCompletionsModel(model="gpt-4o", openai_client=client)
+
+
+def run_agent(fake: FakeOpenAI, model: Any, looked_up: list[str], *, streamed: bool = False) -> Any:
+    """Run the agent, as ``Runner.run_sync`` would, in a loop that also closes the client:
+    an ``AsyncOpenAI`` collected after its loop has closed schedules a failing ``aclose``
+    on whatever loop runs then (the fake's), which logs an error in some later test."""
+
+    async def main() -> Any:
+        async with openai.AsyncOpenAI(base_url=fake.base_url, api_key=fake.api_key) as client:
+            agent = make_agent(model(client), looked_up)
+            if not streamed:
+                return await agents.Runner.run(agent, "Where is my order?")
+            result = agents.Runner.run_streamed(agent, "Where is my order?")
+            async for _ in result.stream_events():
+                pass
+            return result
+
+    return asyncio.run(main())
 
 
 def test_responses_agent_runs_the_tool(fake: FakeOpenAI) -> None:
     looked_up: list[str] = []
-    agent = make_agent(responses_model(fake), looked_up)
-    result = agents.Runner.run_sync(agent, "Where is my order?")
+    result = run_agent(fake, responses_model, looked_up)
     assert result.final_output == ANSWER
     assert looked_up == ["A-1001"]
     rules = [entry.rule for entry in fake.requests]
@@ -55,15 +75,7 @@ def test_responses_agent_runs_the_tool(fake: FakeOpenAI) -> None:
 
 def test_streamed_responses_agent(fake: FakeOpenAI) -> None:
     looked_up: list[str] = []
-    agent = make_agent(responses_model(fake), looked_up)
-
-    async def run() -> Any:
-        result = agents.Runner.run_streamed(agent, "Where is my order?")
-        async for _ in result.stream_events():
-            pass
-        return result
-
-    result = asyncio.run(run())
+    result = run_agent(fake, responses_model, looked_up, streamed=True)
     assert result.final_output == ANSWER
     assert looked_up == ["A-1001"]
     assert all(entry.stream for entry in fake.requests)
@@ -85,9 +97,7 @@ def test_chat_completions_agent(fake: FakeOpenAI) -> None:
             },
         }
     )
-    client = openai.AsyncOpenAI(base_url=fake.base_url, api_key=fake.api_key)
-    model = agents.OpenAIChatCompletionsModel(model="gpt-4o", openai_client=client)
     looked_up: list[str] = []
-    result = agents.Runner.run_sync(make_agent(model, looked_up), "Where is my order?")
+    result = run_agent(fake, chat_model, looked_up)
     assert result.final_output == "Order B-7 has shipped."
     assert looked_up == ["B-7"]
