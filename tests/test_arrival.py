@@ -87,3 +87,4 @@ def test_a_reply_is_due_from_the_arrival_stamp() -> None:
     assert json.loads(sent[-1]["body"])["choices"][0]["message"]["content"] == "late"
     entry = core.journal.snapshot()[-1]
     assert entry.timings["ttft_ms"] >= 400
+    assert time.time() - entry.time >= 0.35  # its wall-clock time is the arrival's too

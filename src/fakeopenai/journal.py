@@ -146,7 +146,8 @@ class Journal:
         ``perf_counter()`` arrival, if earlier than now)."""
         with self._lock:
             entry = Entry(next(self._ids), time.time(), method, path, headers, None, request_id)
-            if started is not None:
+            if started is not None:  # the wall clock moved back to the arrival too
+                entry.time -= perf_counter() - started
                 entry.started = started
             self._entries.append(entry)
             return entry
