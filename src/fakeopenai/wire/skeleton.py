@@ -4,8 +4,9 @@ A rule with fixed text answers every request it matches with the same body but f
 few values: the id, the creation time, the prompt-token counts. Encoding the whole
 object again each time is most of the cost of answering, so the object is encoded once
 with a marker string in each of those places and cut at the markers; a request joins
-the pieces around its own values. The pieces come from the encoder every other body
-uses (``sse.body_bytes``), so the bytes are the ones the general path would write.
+the pieces around its own values. The pieces come from the encoder the general path
+uses (``sse.body_bytes`` for bodies, ``sse.compact`` for stream chunks), so the bytes
+are the ones it would write.
 """
 
 from __future__ import annotations
