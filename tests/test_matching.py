@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakeopenai import matching
-from fakeopenai.matching import describe, explain, matches
+from fakeopenai.explaining import describe, explain
+from fakeopenai.matching import matches
 from fakeopenai.scenario import Match
 from fakeopenai.view import RequestView, chat_view, completions_view, responses_view
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from fakeopenai.explaining import describe, explain
 from fakeopenai.loader import LoadedRule, LoadedScenario
-from fakeopenai.matching import describe, explain, matches
+from fakeopenai.matching import matches
 from fakeopenai.record import record
 from fakeopenai.scenario import ErrorSpec, Reply
 from fakeopenai.view import RequestView
