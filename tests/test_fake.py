@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -137,7 +138,9 @@ def test_a_start_that_never_finishes_hits_the_deadline(monkeypatch: pytest.Monke
     assert not fake.running
 
 
-def test_stop_is_bounded_while_a_stream_is_stalled() -> None:
+def test_stop_is_bounded_while_a_stream_is_stalled(caplog: pytest.LogCaptureFixture) -> None:
+    """The stalled response is cancelled when the grace period ends: it hangs up
+    quietly (the client sees the connection close, the server logs nothing)."""
     stall = {
         "name": "stall",
         "rules": [{"reply": {"content": "one two three", "fault": {"stall_after": 1}}}],
@@ -156,6 +159,7 @@ def test_stop_is_bounded_while_a_stream_is_stalled() -> None:
         assert not fake.running
         with pytest.raises(httpx.RemoteProtocolError):
             list(lines)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_restart_keeps_the_address() -> None:

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from anyio import CancelScope
 from starlette.responses import Response
 
 from fakeopenai.faults import close_transport
@@ -27,6 +26,15 @@ Scope = Any
 Receive = Any
 Send = Any
 Headers = list[tuple[bytes, bytes]]
+
+HANG_UP_WAIT = 0.2  # seconds a response cancelled by the server waits to see the close
+
+
+def _uncancel(task: asyncio.Task[Any] | None) -> None:
+    """Take back a cancel this task consumed (3.11+ counts them; 3.10 does not)."""
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
 
 
 class Paced(Response):
@@ -51,8 +59,9 @@ class Paced(Response):
         self.fault = fault
         self.start = entry.started
         self._receive: Receive = None
-        self._scope: CancelScope | None = None
         self._over = False  # the response ended on purpose (complete, or dropped)
+        self._delivering = False  # ``deliver`` is running: the watcher may stop it
+        self._gone = False  # the watcher stopped it: the client went away
         self._sleep: Callable[[float], Awaitable[None]] = anyio.sleep
 
     async def start_response(self, send: Send) -> None:
@@ -73,21 +82,15 @@ class Paced(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._receive = receive
-        # asyncio's own sleep under asyncio: anyio's looks the event loop library up on
-        # every call, which was a good part of the cost of sending one piece.
         try:
-            asyncio.get_running_loop()
-            self._sleep = asyncio.sleep
-        except RuntimeError:  # another loop (trio): anyio's sleep works everywhere
-            pass
+            task = asyncio.current_task()
+        except RuntimeError:  # not asyncio (trio): anyio's task group works everywhere
+            task = None
         try:
-            async with anyio.create_task_group() as group:
-                self._scope = group.cancel_scope
-                group.start_soon(self._watch, receive)
-                try:
-                    await self.deliver(send)
-                finally:
-                    group.cancel_scope.cancel()
+            if task is None:
+                await self._watched_by_anyio(send)
+            else:
+                await self._watched_by_asyncio(task, send)
         except anyio.get_cancelled_exc_class():
             # Only the server cancels us from outside (a stall outliving its graceful
             # shutdown): hang up quietly instead of leaving uvicorn a traceback to log.
@@ -96,13 +99,55 @@ class Paced(Response):
         finally:
             self.entry.mark("total_ms")
 
-    async def _watch(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
+    async def _watched_by_asyncio(self, task: asyncio.Task[Any], send: Send) -> None:
+        """``deliver`` in this task, a plain asyncio task watching for the client.
+
+        An anyio task group does the same on any loop, but its set-up, cancel (which
+        formats the task's repr) and tear-down cost ~110 µs per response: with 100
+        streams ending together, the last pieces of the last ones were late by all of it.
+        """
+        self._sleep = asyncio.sleep  # anyio's looks the loop's library up on every call
+        watcher = asyncio.get_running_loop().create_task(self._watch(task.cancel))
+        try:
+            await self._deliver(send)
+        except asyncio.CancelledError:
+            # Consumed, the watcher's here and the server's in ``__call__``: the task
+            # must not stay "cancelling" (3.11+), or the hang-up's timeout would take
+            # its own expiry for the server's cancel and raise it.
+            _uncancel(task)
+            if not self._gone:
+                raise  # the server's
+        finally:
+            if watcher.done() and not watcher.cancelled():
+                watcher.result()  # its error, if it failed, is the response's
+            else:
+                watcher.cancel()  # under uvicorn it is already waking: the response ended
+
+    async def _watched_by_anyio(self, send: Send) -> None:
+        """``deliver`` in an anyio task group with the watcher: any loop anyio knows."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._watch, group.cancel_scope.cancel)
+            try:
+                await self._deliver(send)
+            finally:
+                group.cancel_scope.cancel()
+
+    async def _deliver(self, send: Send) -> None:
+        self._delivering = True
+        try:
+            await self.deliver(send)
+        finally:
+            self._delivering = False
+
+    async def _watch(self, stop: Callable[[], object]) -> None:
+        """Wait for the client to go; then ``stop`` the delivery if it is still going."""
+        while (await self._receive())["type"] != "http.disconnect":
             pass
         if not self._over:
             self.entry.client_disconnected = True
-        assert self._scope is not None
-        self._scope.cancel()
+        if self._delivering:
+            self._gone = True
+            stop()
 
     def _ending(self) -> None:
         """The journal entry is final before the client can see the end, so a test
@@ -123,11 +168,21 @@ class Paced(Response):
         # Not uvicorn: returning without finishing makes the server close the socket.
 
     async def _hang_up(self) -> None:
+        """Close the connection (the server is stopping) and wait, 0.2 s at most, for
+        the server to see it go: else it logs the response as unfinished. A cancel
+        meanwhile (``asyncio.run`` cancelling every task left) is waited through."""
         self._over = True
-        if close_transport(self._receive):
-            with anyio.move_on_after(0.2):
-                while (await self._receive())["type"] != "http.disconnect":
-                    pass
+        if not close_transport(self._receive):
+            return
+        end = time.perf_counter() + HANG_UP_WAIT
+        while (left := end - time.perf_counter()) > 0:
+            try:
+                with anyio.move_on_after(left):
+                    while (await self._receive())["type"] != "http.disconnect":
+                        pass
+                return
+            except asyncio.CancelledError:
+                _uncancel(asyncio.current_task())
 
     async def stall(self, fault: Fault) -> None:
         """Stay silent for ``stall_ms`` (later due times move with it), or forever."""
