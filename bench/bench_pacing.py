@@ -1,19 +1,26 @@
 """Pacing accuracy under load, and the memory cost of stalled streams.
 
-The server runs under uvicorn in its own process (as ``fakeopenai serve`` would); the
+Each server runs under uvicorn in its own process (as ``fakeopenai serve`` would); the
 client is a small asyncio loop on raw sockets in this process, so it costs little and
-timestamps each content piece as it arrives.
+timestamps each content piece as it arrives. Like an SDK's connection pool, it keeps
+each connection open once its stream is read (keep-alive) and closes them all at the
+end of the run.
 
 1. ``--streams`` concurrent streams (default 100) of ``--chunks`` pieces (50) at
    ``chunk_ms: 20`` after ``ttft_ms: 100``: p50/p99 of (actual - scheduled) gap between
    consecutive pieces, and of the time to the first piece. Twice: with every request
    arriving at once (the server's per-request work queues up: this measures throughput
-   as much as pacing) and with arrivals spread over one second (pacing under load).
+   as much as pacing) and with arrivals at random (seeded) over one second (pacing
+   under load).
+   The same load goes, in turn, to a bare Starlette ``StreamingResponse`` sending the
+   same pieces on the same schedule (asyncio sleeps to absolute due times, no journal,
+   no watcher, no faults): the floor of uvicorn, Starlette and this machine. ``--runs``
+   rounds of each, alternated; percentiles are over all of a server's rounds.
 2. ``--stalled`` streams (default 1,000) that stall after one piece and stay open: the
    server's resident memory (RSS) before and with all of them open.
 
     python bench/bench_pacing.py [--streams 100] [--chunks 50] [--stalled 1000]
-                                 [--spread-ms 0 1000]
+                                 [--spread-ms 0 1000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -60,6 +68,45 @@ def serve(scenario: str) -> None:
     app = create_app(scenario)
     settle_heap(app).join()  # as fakeopenai serve does, finished before measuring
     print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(
+        app, log_level="error", access_log=False, lifespan="off", http=stamping_protocol()
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve_bare(chunks: int) -> None:
+    """Child process: a bare Starlette SSE endpoint on the same schedule, timed from
+    the same arrival stamp (fakeopenai's protocol, so both count from the read)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    from fakeopenai.logs import ARRIVED_KEY
+    from fakeopenai.serving import bind, stamping_protocol
+
+    opener = b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n'
+    piece = b'data: {"choices":[{"index":0,"delta":{"content":"w%d "}}]}\n\n'
+    frames = [piece % k for k in range(chunks)]
+    frames[0] = opener + frames[0]
+    frames[-1] += b"data: [DONE]\n\n"  # due with the last piece, as fakeopenai sends it
+
+    async def chat(request: Request) -> StreamingResponse:
+        start = request.scope.get(ARRIVED_KEY, time.perf_counter())
+        await request.json()
+
+        async def on_time() -> Any:
+            for k, frame in enumerate(frames):
+                due = start + (TTFT_MS + k * CHUNK_MS) / 1000
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                yield frame
+
+        return StreamingResponse(on_time(), media_type="text/event-stream")
+
+    sock = bind("127.0.0.1", 0)
+    print(sock.getsockname()[1], flush=True)
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
     config = uvicorn.Config(
         app, log_level="error", access_log=False, lifespan="off", http=stamping_protocol()
     )
@@ -105,16 +152,24 @@ class _Timestamps(asyncio.Protocol):
             self.done.set_exception(RuntimeError("stream ended early"))
 
 
-async def paced_stream(port: int, chunks: int, delay: float = 0.0) -> tuple[float, list[float]]:
-    """Send one request (after ``delay`` s); return its send time and each piece's arrival."""
-    await asyncio.sleep(delay)
+Connection = tuple[asyncio.Transport, _Timestamps]
+
+
+async def connect(port: int, chunks: int) -> Connection:
     loop = asyncio.get_running_loop()
     transport, stamps = await loop.create_connection(lambda: _Timestamps(chunks), "127.0.0.1", port)
+    return transport, stamps
+
+
+async def paced_stream(connection: Connection, delay: float = 0.0) -> tuple[float, list[float]]:
+    """Send one request on an open connection (after ``delay`` s); return its send time
+    and each piece's arrival."""
+    transport, stamps = connection
+    await asyncio.sleep(delay)
     sent = time.perf_counter()
     transport.write(request("paced"))
     await stamps.done
-    transport.close()
-    return sent, stamps.arrivals[:chunks]
+    return sent, stamps.arrivals[: stamps.chunks]
 
 
 async def stalled_stream(port: int, opened: asyncio.Event, release: asyncio.Event) -> None:
@@ -145,39 +200,95 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def pacing(port: int, pid: int, streams: int, chunks: int, spread: float) -> None:
-    await asyncio.gather(*(paced_stream(port, 2) for _ in range(4)))  # warm-up
-    cpu = cpu_seconds(pid)
-    delays = [spread * i / streams for i in range(streams)]
-    results = await asyncio.gather(*(paced_stream(port, chunks, d) for d in delays))
-    cpu = cpu_seconds(pid) - cpu
+class Child:
+    """A server in its own process (this script with ``args``): its pid and port."""
+
+    def __init__(self, *args: str) -> None:
+        command = [sys.executable, __file__, *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        self.pid = self.process.pid
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+async def one_round(
+    server: Child, streams: int, chunks: int, spread: float
+) -> tuple[list[float], list[float], float]:
+    """One round of paced streams: (actual - scheduled) gaps and first pieces (ms), and
+    the server's CPU seconds."""
+    warm = await asyncio.gather(*(connect(server.port, 2) for _ in range(4)))
+    await asyncio.gather(*(paced_stream(connection) for connection in warm))
+    for transport, _ in warm:
+        transport.close()
+    # Connections first, as an SDK's warm pool has them: the time to the first piece
+    # counts from the request, not from the TCP handshake.
+    connections = await asyncio.gather(*(connect(server.port, chunks) for _ in range(streams)))
+    cpu = cpu_seconds(server.pid)
+    # Random arrivals (seeded): on a regular grid every 10 ms, each request would land
+    # just when the pieces of earlier ones fall due (both on the 10 ms grid), every time.
+    rng = random.Random(streams)
+    delays = sorted(rng.uniform(0, spread) for _ in range(streams))
+    results = await asyncio.gather(*(map(paced_stream, connections, delays)))
+    cpu = cpu_seconds(server.pid) - cpu
     gaps: list[float] = []
     firsts: list[float] = []
+    for transport, _ in connections:
+        transport.close()
     for sent, arrivals in results:
         firsts.append((arrivals[0] - sent) * 1000 - TTFT_MS)
         gaps += [(b - a) * 1000 - CHUNK_MS for a, b in itertools.pairwise(arrivals)]
+    return gaps, firsts, cpu
+
+
+async def server_side(port: int, streams: int, chunks: int) -> dict[str, list[float]]:
+    """fakeopenai's own view of the last round, from its journal's timings."""
+    entries = await journal(port)
+    paced = [e["timings"] for e in entries if e["model"] == "paced"][-streams:]
+    return {
+        "headers after request work": [t["headers_ms"] for t in paced],
+        "first piece late by": [t["ttft_ms"] - TTFT_MS for t in paced],
+        "last piece late by": [t["total_ms"] - TTFT_MS - (chunks - 1) * CHUNK_MS for t in paced],
+    }
+
+
+def row(name: str, values: list[float]) -> str:
+    p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+    return f"  {name:<48} {p50:7.2f}  {p99:7.2f}  {max(values):7.2f}"
+
+
+def pacing(fake: Child, bare: Child, streams: int, chunks: int, spread: float, runs: int) -> None:
+    """``runs`` rounds on each server, alternated (the machine's drift hits both)."""
+    gaps: dict[str, list[float]] = {"fakeopenai": [], "bare Starlette": []}
+    firsts: dict[str, list[float]] = {"fakeopenai": [], "bare Starlette": []}
+    cpu = {"fakeopenai": 0.0, "bare Starlette": 0.0}
+    own: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for name, server in (("fakeopenai", fake), ("bare Starlette", bare)):
+            round_gaps, round_firsts, seconds = asyncio.run(
+                one_round(server, streams, chunks, spread)
+            )
+            gaps[name] += round_gaps
+            firsts[name] += round_firsts
+            cpu[name] += seconds / runs
+        for key, values in asyncio.run(server_side(fake.port, streams, chunks)).items():
+            own.setdefault(key, []).extend(values)
     pace = f"chunk_ms {CHUNK_MS:g}, ttft_ms {TTFT_MS:g}"
     arrivals = f"arriving within {spread * 1000:g} ms" if spread else "arriving at once"
-    print(f"{streams} concurrent streams x {chunks} pieces, {pace}, {arrivals}")
-    print("  actual - scheduled, ms        p50      p99      max")
-    for name, values in (("gap between pieces", gaps), ("time to first piece", firsts)):
-        p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
-        print(f"  {name:<26} {p50:7.2f}  {p99:7.2f}  {max(values):7.2f}")
-    entries = await journal(port)
-    paced = [e for e in entries if e["model"] == "paced"][-streams:]
-    headers = [e["timings"]["headers_ms"] for e in paced]
-    late = [e["timings"]["ttft_ms"] - TTFT_MS for e in paced]
-    last = [e["timings"]["total_ms"] - TTFT_MS - (chunks - 1) * CHUNK_MS for e in paced]
+    print(f"{streams} concurrent streams x {chunks} pieces, {pace}, {arrivals} ({runs} rounds)")
+    print(f"  {'actual - scheduled, ms':<48} {'p50':>7}  {'p99':>7}  {'max':>7}")
+    for name, values in gaps.items():
+        print(row(f"{name}: gap between pieces", values))
+        print(row(f"{name}: time to first piece", firsts[name]))
+    for key, values in own.items():
+        print(row(f"fakeopenai, own clock: {key}", values))
     print(
-        f"  server side: {'headers after (request work)':<26} {percentile(headers, 0.5):7.2f}",
-        end="",
+        f"  server CPU time per round: fakeopenai {cpu['fakeopenai']:.2f} s,"
+        f" bare Starlette {cpu['bare Starlette']:.2f} s"
     )
-    print(f"  {percentile(headers, 0.99):7.2f}  {max(headers):7.2f}")
-    print(f"  server side: {'first piece late by':<26} {percentile(late, 0.5):7.2f}", end="")
-    print(f"  {percentile(late, 0.99):7.2f}  {max(late):7.2f}")
-    print(f"  server side: {'last piece late by':<26} {percentile(last, 0.5):7.2f}", end="")
-    print(f"  {percentile(last, 0.99):7.2f}  {max(last):7.2f}")
-    print(f"  server CPU time: {cpu:.2f} s")
 
 
 async def journal(port: int) -> list[dict[str, Any]]:
@@ -225,26 +336,28 @@ def main() -> None:
         default=[0.0, 1000.0],
         help="spread the arrivals over this many ms (0: all at once); one run per value",
     )
+    parser.add_argument("--runs", type=int, default=3, help="rounds per server and spread")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         return serve(args.serve)
+    if args.serve_bare:
+        return serve_bare(args.serve_bare)
     chunk_list = ", ".join(f'"w{i} "' for i in range(args.chunks))
     text = SCENARIO.replace("{chunks}", chunk_list) % {"ttft": TTFT_MS, "chunk": CHUNK_MS}
     with tempfile.TemporaryDirectory() as folder:
         scenario = os.path.join(folder, "pacing.yaml")
         Path(scenario).write_text(text)
-        command = [sys.executable, __file__, "--serve", scenario]
-        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        fake = Child("--serve", scenario)
+        bare = Child("--serve-bare", str(args.chunks))
         try:
-            assert server.stdout is not None
-            port = int(server.stdout.readline())
             for spread in args.spread_ms:
-                asyncio.run(pacing(port, server.pid, args.streams, args.chunks, spread / 1000))
-            asyncio.run(memory(port, server.pid, args.stalled))
+                pacing(fake, bare, args.streams, args.chunks, spread / 1000, args.runs)
+            asyncio.run(memory(fake.port, fake.pid, args.stalled))
         finally:
-            server.terminate()
-            server.wait()
+            fake.stop()
+            bare.stop()
 
 
 if __name__ == "__main__":
