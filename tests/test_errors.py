@@ -238,6 +238,36 @@ def test_a_partial_ratelimit_sends_only_its_headers(fake: FakeOpenAI) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "reply, stream",
+    [
+        ({"content": "hi"}, False),  # the body sent at once
+        ({"content": "hi", "latency": {"ttft_ms": 1}}, False),  # the paced body
+        ({"content": "hi"}, True),  # the stream
+        ({"error": 503}, False),  # the error envelope
+        ({"error": 503, "latency": {"headers_ms": 1}}, True),  # a paced error
+    ],
+)
+def test_scripted_headers_arrive_byte_for_byte_on_every_path(
+    fake: FakeOpenAI, reply: dict[str, object], stream: bool
+) -> None:
+    value = 'a; b="c, d"\t~!'  # printable ASCII and a tab: what HTTP carries
+    script(fake, {**reply, "headers": {"X-Note": value, "x-count": 3}})
+    body = {"model": "m", "messages": MESSAGES, "stream": stream}
+    response = HTTP.post(fake.base_url + "/chat/completions", json=body)
+    raw = dict(response.headers.raw)
+    assert (raw[b"x-note"], raw[b"x-count"]) == (value.encode(), b"3")
+
+
+@pytest.mark.parametrize("paced, stream", [(False, False), (True, False), (False, True)])
+def test_a_scripted_content_type_replaces_ours(fake: FakeOpenAI, paced: bool, stream: bool) -> None:
+    latency = {"latency": {"ttft_ms": 1}} if paced else {}
+    script(fake, {"content": "hi", "headers": {"Content-Type": "text/plain"}, **latency})
+    body = {"model": "m", "messages": MESSAGES, "stream": stream}
+    response = HTTP.post(fake.base_url + "/chat/completions", json=body)
+    assert [v for k, v in response.headers.raw if k == b"content-type"] == [b"text/plain"]
+
+
 def test_errors_honour_latency(fake: FakeOpenAI) -> None:
     script(fake, {"error": 500, "latency": {"headers_ms": 100, "ttft_ms": 150}})
     started = time.perf_counter()

@@ -31,6 +31,7 @@ from fakeopenai.respond import (
     ApiError,
     JsonBody,
     base_headers,
+    encode_headers,
     error_response,
     json_response,
     reply_headers,
@@ -175,7 +176,7 @@ class Api:
             all_headers = {**base_headers(entry), **extra}
             return PacedStream(
                 frames,
-                headers=[(k.encode(), v.encode()) for k, v in all_headers.items()],
+                headers=encode_headers(all_headers),
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,

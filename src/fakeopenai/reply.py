@@ -7,9 +7,11 @@ forbids unknown keys and is frozen; shorthands are normalised by before-validato
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -31,7 +33,38 @@ def _number_to_text(value: Any) -> Any:
     return value
 
 
-HeaderValue = Annotated[str, BeforeValidator(_number_to_text)]
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP field name (RFC 9110)
+_FRAMING = ("content-length", "transfer-encoding")  # the body's framing: never scripted
+_VISIBLE = re.compile(r"[\x20-\x7e\t]*")  # what every client reads the same way
+
+
+def _header_name(name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        fixed = re.sub(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]+", "-", name.strip()).strip("-")
+        hint = f" (e.g. {fixed!r})" if fixed else ""
+        raise ValueError(f"{name!r} is not an HTTP header name: use letters, digits and '-'{hint}")
+    if name.lower() in _FRAMING:
+        raise ValueError(
+            f"{name!r} is set by fakeopenai from the body it sends: drop it (for a short or"
+            " broken body, use fault: {truncate_after: N} or {disconnect_after: N})"
+        )
+    return name.lower()  # as sent; and ``Content-Type`` replaces ours, not doubles it
+
+
+def _header_value(value: str) -> str:
+    if not _VISIBLE.fullmatch(value):
+        bad = next(c for c in value if not _VISIBLE.fullmatch(c))
+        raise ValueError(
+            f"header value {value!r} has a character HTTP headers cannot carry: {bad!r}"
+            f" (U+{ord(bad):04X}): write it in printable ASCII, or percent-encode it"
+        )
+    return value
+
+
+HeaderText = Annotated[str, BeforeValidator(_number_to_text)]  # a request header's, to match
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+HeaderValue = Annotated[HeaderText, AfterValidator(_header_value)]  # one we send
+Headers = dict[HeaderName, HeaderValue]
 
 
 class _Model(BaseModel):
@@ -127,7 +160,7 @@ class ErrorSpec(_Model):
     type: str | None = None
     code: str | None = None
     param: str | None = None
-    headers: dict[str, HeaderValue] | None = None
+    headers: Headers | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -188,7 +221,7 @@ class Reply(_Model):
     retry_after_ms: float | None = Field(None, ge=0)
     no_retry: bool | None = None
     ratelimit: RateLimit | None = None
-    headers: dict[str, HeaderValue] | None = Field(None, description="Extra response headers.")
+    headers: Headers | None = Field(None, description="Extra response headers.")
     fault: Fault | None = None
     embedding: list[float] | list[list[float]] | None = Field(
         None, description="Embeddings endpoint: one vector for every input, or one per input."

@@ -22,6 +22,13 @@ from fakeopenai.wire.sse import body_bytes
 Answer = Callable[[Any, Any, Any], Awaitable[None]]
 
 
+def encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """ASGI header pairs. Latin-1, as HTTP and ASGI have it: what we send is ASCII (the
+    scenario format refuses other characters) or a request header's value echoed back,
+    which the server decoded as Latin-1."""
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 class JsonBody:
     """A whole body sent at once, as two ASGI messages.
 
@@ -39,7 +46,7 @@ class JsonBody:
     ) -> None:
         self.body = body
         self.status_code = status
-        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        raw = encode_headers(headers)
         if "content-length" not in headers:
             raw.append((b"content-length", str(len(body)).encode()))
         if media_type is not None and "content-type" not in headers:
@@ -129,7 +136,7 @@ def json_response(
         entry.status = status
         entry.mark("total_ms")
         return JsonBody(data, status, all_headers)
-    raw = [(k.encode(), v.encode()) for k, v in all_headers.items()]
+    raw = encode_headers(all_headers)
     return PacedBody(data, status=status, headers=raw, entry=entry, latency=latency, fault=fault)
 
 

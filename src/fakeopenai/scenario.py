@@ -25,7 +25,7 @@ from fakeopenai.reply import (
     FinishReason,
     GeneratedContent,
     GenerateSpec,
-    HeaderValue,
+    HeaderText,
     Latency,
     RateLimit,
     Reply,
@@ -116,7 +116,7 @@ class Match(_Model):
     tools: list[str] | None = Field(None, description="Tool names the request must offer.")
     tool_choice: str | None = Field(None, description="none, auto, required or a tool name.")
     response_format: Literal["text", "json_object", "json_schema"] | None = None
-    header: dict[str, HeaderValue] | None = Field(None, description="Header name → value or glob.")
+    header: dict[str, HeaderText] | None = Field(None, description="Header name → value or glob.")
     json_body: dict[str, Any] | None = Field(
         None, alias="json", description="Dotted path on the request body → expected value."
     )

@@ -45,7 +45,9 @@ class PacedStream(Paced):
         media_type: bytes = b"text/event-stream; charset=utf-8",
         fault_frame: FaultFrame | None = None,
     ) -> None:
-        super().__init__(200, [(b"content-type", media_type), *headers], entry, fault)
+        if not any(name == b"content-type" for name, _ in headers):  # else scripted
+            headers = [(b"content-type", media_type), *headers]
+        super().__init__(200, headers, entry, fault)
         self.frames = frames
         self.fault_frame = fault_frame
         self.schedule = Schedule(latency, seed)
@@ -139,7 +141,9 @@ class PacedBody(Paced):
         self.after = body_offset(fault, body) if fault is not None else 0
         self.payload = fault_body(fault, body) if fault is not None else body
         length = str(len(self.payload)).encode()
-        head = [(b"content-type", b"application/json"), *headers, (b"content-length", length)]
+        head = [*headers, (b"content-length", length)]
+        if not any(name == b"content-type" for name, _ in headers):  # else scripted
+            head.insert(0, (b"content-type", b"application/json"))
         super().__init__(status, head, entry, fault)
         self.schedule = Schedule(latency)
 

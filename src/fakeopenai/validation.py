@@ -233,6 +233,8 @@ def _explain(item: _Located) -> tuple[Path, str]:
         return item.path[:-1], _unknown_key(str(item.path[-1]), item.parent)
     if kind == "missing":
         return item.path[:-1], f"missing required key {item.path[-1]!r}"
+    if kind == "value_error" and item.key_error:  # a key's own validator refused it
+        return item.path[:-1], str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
     if kind == "invalid_key" or item.key_error:  # a mapping's key, not a value, is wrong
         key = error["input"]
         hint = (
