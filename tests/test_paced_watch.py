@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
 import anyio
@@ -32,10 +33,11 @@ class Client:
     """ASGI ``receive``/``send`` of a client that leaves 50 ms after it got
     ``leave_after`` pieces (None: never), counting what it was sent."""
 
-    def __init__(self, leave_after: int | None = None) -> None:
+    def __init__(self, leave_after: int | None = None, unread: int = 0) -> None:
         self.leave_after = leave_after
         self.bodies: list[bytes] = []
         self.gone = anyio.Event()
+        self.transport = Transport(self, unread)  # what uvicorn's ``receive`` holds
 
     async def send(self, message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
@@ -51,6 +53,32 @@ class Client:
     @property
     def pieces(self) -> int:
         return b"".join(self.bodies).count(b"data: ") - 1  # less the opener
+
+
+class Transport(asyncio.WriteTransport):
+    """The connection, as far as a hang-up uses it: ``unread`` bytes still buffered."""
+
+    def __init__(self, client: Client, unread: int) -> None:
+        super().__init__()
+        self.client, self.unread = client, unread
+        self.ended: str | None = None
+
+    def get_write_buffer_size(self) -> int:
+        return self.unread
+
+    def close(self) -> None:
+        self.ended = "close"
+        self.client.gone.set()  # the server then sees the connection go
+
+    def abort(self) -> None:
+        self.ended = "abort"
+        self.client.gone.set()
+
+
+def raised(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``error`` is a ``kind``, or a group (anyio's task group) holding one."""
+    inner = getattr(error, "exceptions", ())
+    return isinstance(error, kind) or any(raised(e, kind) for e in inner)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -81,21 +109,68 @@ def test_a_client_leaving_a_stall_ends_the_response(backend: str) -> None:
     assert entry.client_disconnected and not entry.completed
 
 
+@pytest.mark.parametrize("unread", [0, 65536])
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_servers_cancel_hangs_up_quietly(backend: str) -> None:
+def test_the_servers_cancel_hangs_up(backend: str, unread: int) -> None:
     """A stall outliving the server's graceful shutdown: the server cancels the
-    response, which returns without an exception (uvicorn would log one)."""
+    response, which closes the connection and returns once the server saw it go (so
+    uvicorn has nothing to log: tests/test_fake.py checks that on a real server).
+    Bytes the client never read are dropped: a close would wait for them."""
     response, entry = stream(Fault(stall_after=1))
-    client = Client()  # never leaves
+    client = Client(unread=unread)  # never leaves by itself
 
     async def main() -> None:
-        with anyio.move_on_after(0.1) as scope:
+        with anyio.move_on_after(0.1):
             await response({"type": "http"}, client.receive, client.send)
-        assert scope.cancelled_caught or scope.cancel_called
 
     anyio.run(main, backend=backend)
+    assert client.transport.ended == ("abort" if unread else "close")
     assert client.pieces == 1 and "total_ms" in entry.timings
-    assert not entry.client_disconnected
+    assert not entry.client_disconnected  # the server hung up, not the client
+
+
+class Broken(Client):
+    async def receive(self) -> dict[str, Any]:
+        await anyio.sleep(0.05)
+        raise OSError("receive failed")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_receive_stops_the_response_with_its_error(backend: str) -> None:
+    response, _ = stream(Fault(stall_after=1))  # would stall forever
+    client = Broken()
+
+    async def main() -> None:
+        with anyio.fail_after(5):
+            await response({"type": "http"}, client.receive, client.send)
+
+    started = time.perf_counter()
+    with pytest.raises(BaseException) as caught:
+        anyio.run(main, backend=backend)
+    assert raised(caught.value, OSError) and not raised(caught.value, TimeoutError)
+    assert time.perf_counter() - started < 2  # at once, not when the stall ends
+
+
+class Gone(Client):
+    async def receive(self) -> dict[str, Any]:
+        return {"type": "http.disconnect"}  # at once, as uvicorn's once the client left
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager task factories are 3.12+")
+def test_an_eager_watcher_that_finds_the_client_gone_stops_the_response() -> None:
+    """An eager task runs as it is created: the response must already count as
+    delivering, or a client gone before the first byte leaves a stall running."""
+    response, entry = stream(Fault(stall_after=1))
+    client = Gone()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+        await asyncio.wait_for(response({"type": "http"}, client.receive, client.send), 5)
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    assert time.perf_counter() - started < 2 and entry.client_disconnected
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="Task.cancelling() is 3.11+")

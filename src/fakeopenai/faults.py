@@ -119,17 +119,26 @@ def fault_body(fault: Fault, body: bytes) -> bytes:
     return body
 
 
-def close_transport(receive: Any) -> bool:
+def close_transport(receive: Any, *, flush: bool = True) -> bool:
     """Close the client's connection at once, without ending the HTTP response.
 
     ASGI has no message for "drop the connection"; returning without completing the
     response makes uvicorn close it but also log an error. uvicorn's ``receive`` is a
     bound method of its request cycle, which holds the transport: closing that flushes
     what was sent and ends the TCP connection, so the client sees exactly the bytes
-    sent so far and then EOF. Returns False when the server is not uvicorn.
+    sent so far and then EOF. Without ``flush`` (the server is stopping), bytes a
+    client has not read are dropped: the close must not wait for it. Returns False
+    when the server is not uvicorn.
     """
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     if not isinstance(transport, asyncio.BaseTransport):
         return False
-    transport.close()
+    if (
+        not flush
+        and isinstance(transport, asyncio.WriteTransport)
+        and transport.get_write_buffer_size()
+    ):
+        transport.abort()  # close() would wait for a client that may never read
+    else:
+        transport.close()
     return True

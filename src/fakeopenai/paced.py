@@ -107,17 +107,18 @@ class Paced(Response):
         streams ending together, the last pieces of the last ones were late by all of it.
         """
         self._sleep = asyncio.sleep  # anyio's looks the loop's library up on every call
+        self._delivering = True  # before the watcher exists: an eager task runs at once
         watcher = asyncio.get_running_loop().create_task(self._watch(task.cancel))
         try:
-            await self._deliver(send)
+            await self.deliver(send)
         except asyncio.CancelledError:
-            # Consumed, the watcher's here and the server's in ``__call__``: the task
-            # must not stay "cancelling" (3.11+), or the hang-up's timeout would take
-            # its own expiry for the server's cancel and raise it.
+            # Consumed, the watcher's here and the server's in ``__call__`` (which hangs
+            # up): the task must not stay "cancelling" (3.11+) for the awaits after it.
             _uncancel(task)
             if not self._gone:
                 raise  # the server's
         finally:
+            self._delivering = False
             if watcher.done() and not watcher.cancelled():
                 watcher.result()  # its error, if it failed, is the response's
             else:
@@ -125,24 +126,26 @@ class Paced(Response):
 
     async def _watched_by_anyio(self, send: Send) -> None:
         """``deliver`` in an anyio task group with the watcher: any loop anyio knows."""
+        self._delivering = True
         async with anyio.create_task_group() as group:
             group.start_soon(self._watch, group.cancel_scope.cancel)
             try:
-                await self._deliver(send)
+                await self.deliver(send)
             finally:
+                self._delivering = False
                 group.cancel_scope.cancel()
 
-    async def _deliver(self, send: Send) -> None:
-        self._delivering = True
-        try:
-            await self.deliver(send)
-        finally:
-            self._delivering = False
-
     async def _watch(self, stop: Callable[[], object]) -> None:
-        """Wait for the client to go; then ``stop`` the delivery if it is still going."""
-        while (await self._receive())["type"] != "http.disconnect":
-            pass
+        """Wait for the client to go; then ``stop`` the delivery if it is still going.
+        If ``receive`` fails, the delivery stops too and the response raises the error."""
+        try:
+            while (await self._receive())["type"] != "http.disconnect":
+                pass
+        except Exception:
+            if self._delivering:
+                self._gone = True
+                stop()
+            raise
         if not self._over:
             self.entry.client_disconnected = True
         if self._delivering:
@@ -172,7 +175,7 @@ class Paced(Response):
         the server to see it go: else it logs the response as unfinished. A cancel
         meanwhile (``asyncio.run`` cancelling every task left) is waited through."""
         self._over = True
-        if not close_transport(self._receive):
+        if not close_transport(self._receive, flush=False):
             return
         end = time.perf_counter() + HANG_UP_WAIT
         while (left := end - time.perf_counter()) > 0:
