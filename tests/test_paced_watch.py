@@ -129,6 +129,23 @@ def test_the_servers_cancel_hangs_up(backend: str, unread: int) -> None:
     assert not entry.client_disconnected  # the server hung up, not the client
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_served_in_process_a_cancel_is_the_callers(backend: str) -> None:
+    """No connection to hang up (``create_app`` under httpx's ASGITransport, say): the
+    response runs in the caller's task, and the caller's timeout must fire."""
+    response, entry = stream(Fault(stall_after=1))
+    client = Client()
+    del client.transport  # not uvicorn's
+
+    async def main() -> bool:
+        with anyio.move_on_after(0.1) as scope:
+            await response({"type": "http"}, client.receive, client.send)
+        return scope.cancelled_caught
+
+    assert anyio.run(main, backend=backend)  # the cancel reached the caller's scope
+    assert client.pieces == 1 and "total_ms" in entry.timings
+
+
 class Broken(Client):
     async def receive(self) -> dict[str, Any]:
         await anyio.sleep(0.05)

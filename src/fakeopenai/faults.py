@@ -119,19 +119,25 @@ def fault_body(fault: Fault, body: bytes) -> bytes:
     return body
 
 
+def connection(receive: Any) -> asyncio.BaseTransport | None:
+    """The client's connection, when the server is uvicorn: its ``receive`` is a bound
+    method of the request cycle, which holds the transport."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    return transport if isinstance(transport, asyncio.BaseTransport) else None
+
+
 def close_transport(receive: Any, *, flush: bool = True) -> bool:
     """Close the client's connection at once, without ending the HTTP response.
 
     ASGI has no message for "drop the connection"; returning without completing the
-    response makes uvicorn close it but also log an error. uvicorn's ``receive`` is a
-    bound method of its request cycle, which holds the transport: closing that flushes
-    what was sent and ends the TCP connection, so the client sees exactly the bytes
-    sent so far and then EOF. Without ``flush`` (the server is stopping), bytes a
-    client has not read are dropped: the close must not wait for it. Returns False
-    when the server is not uvicorn.
+    response makes uvicorn close it but also log an error. Closing uvicorn's transport
+    (``connection``) flushes what was sent and ends the TCP connection, so the client
+    sees exactly the bytes sent so far and then EOF. Without ``flush`` (the server is
+    stopping), bytes a client has not read are dropped: the close must not wait for
+    them. Returns False when the server is not uvicorn.
     """
-    transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    if not isinstance(transport, asyncio.BaseTransport):
+    transport = connection(receive)
+    if transport is None:
         return False
     if (
         not flush

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 from starlette.responses import Response
 
-from fakeopenai.faults import close_transport
+from fakeopenai.faults import close_transport, connection
 from fakeopenai.journal import Entry
 from fakeopenai.scenario import Fault
 
@@ -92,8 +92,12 @@ class Paced(Response):
             else:
                 await self._watched_by_asyncio(task, send)
         except anyio.get_cancelled_exc_class():
-            # Only the server cancels us from outside (a stall outliving its graceful
-            # shutdown): hang up quietly instead of leaving uvicorn a traceback to log.
+            if connection(receive) is None:
+                raise  # served in-process (no connection): the caller's cancel, its timeout
+            # The server cancels us (a stall outliving its graceful shutdown): hang up
+            # quietly instead of leaving uvicorn a traceback to log. The cancel is
+            # consumed: the task must not stay "cancelling" (3.11+).
+            _uncancel(task)
             with anyio.CancelScope(shield=True):
                 await self._hang_up()
         finally:
@@ -112,11 +116,9 @@ class Paced(Response):
         try:
             await self.deliver(send)
         except asyncio.CancelledError:
-            # Consumed, the watcher's here and the server's in ``__call__`` (which hangs
-            # up): the task must not stay "cancelling" (3.11+) for the awaits after it.
-            _uncancel(task)
             if not self._gone:
-                raise  # the server's
+                raise  # not the watcher's: ``__call__`` knows what to do with it
+            _uncancel(task)  # consumed: the task must not stay "cancelling" (3.11+)
         finally:
             self._delivering = False
             if watcher.done() and not watcher.cancelled():
