@@ -13,8 +13,9 @@ end of the run.
    as much as pacing) and with arrivals at random (seeded) over one second (pacing
    under load).
    The same load goes, in turn, to a bare Starlette ``StreamingResponse`` sending the
-   same pieces on the same schedule (asyncio sleeps to absolute due times, no journal,
-   no watcher, no faults): the floor of uvicorn, Starlette and this machine. ``--runs``
+   same pieces on the same schedule (asyncio sleeps to absolute due times, the same
+   garbage-collector settings; no journal, watcher or faults): the floor of uvicorn,
+   Starlette and this machine. ``--runs``
    rounds of each, alternated; percentiles are over all of a server's rounds.
 2. ``--stalled`` streams (default 1,000) that stall after one piece and stay open: the
    server's resident memory (RSS) before and with all of them open.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -84,7 +86,7 @@ def serve_bare(chunks: int) -> None:
     from starlette.routing import Route
 
     from fakeopenai.logs import ARRIVED_KEY
-    from fakeopenai.serving import bind, stamping_protocol
+    from fakeopenai.serving import YOUNG_THRESHOLD, bind, stamping_protocol
 
     opener = b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n'
     piece = b'data: {"choices":[{"index":0,"delta":{"content":"w%d "}}]}\n\n'
@@ -104,6 +106,11 @@ def serve_bare(chunks: int) -> None:
 
         return StreamingResponse(on_time(), media_type="text/event-stream")
 
+    # The collector tuned as fakeopenai serve tunes it (serving.settle_heap), so the
+    # comparison is of the servers, not of their garbage collection settings.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     sock = bind("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])

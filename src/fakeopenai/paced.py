@@ -124,7 +124,7 @@ class Paced(Response):
             if watcher.done() and not watcher.cancelled():
                 watcher.result()  # its error, if it failed, is the response's
             else:
-                watcher.cancel()  # under uvicorn it is already waking: the response ended
+                watcher.cancel()  # its job is over (a finished response has woken it already)
 
     async def _watched_by_anyio(self, send: Send) -> None:
         """``deliver`` in an anyio task group with the watcher: any loop anyio knows."""
