@@ -11,12 +11,11 @@ end of the run.
    consecutive pieces, and of the time to the first piece. Twice: with every request
    arriving at once (the server's per-request work queues up: this measures throughput
    as much as pacing) and with arrivals at random (seeded) over one second (pacing
-   under load).
-   The same load goes, in turn, to a bare Starlette ``StreamingResponse`` sending the
-   same pieces on the same schedule (asyncio sleeps to absolute due times, the same
-   garbage-collector settings; no journal, watcher or faults): the floor of uvicorn,
-   Starlette and this machine. ``--runs``
-   rounds of each, alternated; percentiles are over all of a server's rounds.
+   under load). The same load goes, in turn, to a bare Starlette ``StreamingResponse``
+   sending the same pieces on the same schedule (asyncio sleeps to absolute due times,
+   the same garbage-collector settings; no journal, watcher or faults): the floor of
+   uvicorn, Starlette and this machine. ``--runs`` rounds of each, alternated;
+   percentiles are over all of a server's rounds.
 2. ``--stalled`` streams (default 1,000) that stall after one piece and stay open: the
    server's resident memory (RSS) before and with all of them open.
 
