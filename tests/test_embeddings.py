@@ -124,6 +124,16 @@ def test_invalid_requests_are_400(fake: FakeOpenAI, extra: dict[str, object], me
     assert message in answer.json()["error"]["message"]
 
 
+def test_a_lone_surrogate_is_an_input_like_any_other(fake: FakeOpenAI) -> None:
+    """ "\\ud800" is valid JSON: the vector comes from its escape's bytes, repeatably."""
+    body = b'{"model": "text-embedding-3-small", "input": ["a", "\\ud800", "\\udfff"]}'
+    answers = [
+        httpx.post(f"{fake.base_url}/embeddings", content=body).json()["data"] for _ in range(2)
+    ]
+    assert answers[0] == answers[1] and len(answers[0]) == 3
+    assert len({tuple(item["embedding"][:8]) for item in answers[0]}) == 3
+
+
 def test_generation_is_fast() -> None:
     vector("warm up", 1, 3072)
     started = time.perf_counter()

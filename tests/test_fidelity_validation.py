@@ -281,3 +281,18 @@ def test_options_without_cors_is_an_invalid_url(fake: FakeOpenAI) -> None:
             "code": None,
         }
     }
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "function_call", "call_id": [], "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": {}, "output": "x"},
+        {"role": "user", "content": "hi", "call_id": 7},
+    ],
+)
+def test_a_call_id_that_is_not_a_string_is_400(client: openai.OpenAI, item: Any) -> None:
+    error = refused(lambda: client.responses.create(model="gpt-4o", input=[item]))
+    message, param, code = body_of(error)
+    assert (param, code) == ("input[0].call_id", "invalid_type")
+    assert message.startswith("Invalid type for 'input[0].call_id': expected a string")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
 
 from fakeopenai.asserts import Requests
-from fakeopenai.journal import Entry, Journal
+from fakeopenai.journal import TOO_DEEP, Entry, Journal, dumps, dumps_entry
 
 
 def entry(number: int = 1, **fields: object) -> Entry:
@@ -240,3 +241,17 @@ def test_the_journal_keeps_the_newest_entries_up_to_its_limit() -> None:
         journal.new("POST", f"/v1/{n}", {}, f"req_{n}")
     assert [entry.path for entry in journal.snapshot()] == ["/v1/2", "/v1/3", "/v1/4"]
     assert [entry.id for entry in journal.snapshot()] == [3, 4, 5]
+
+
+def test_a_body_nested_too_deep_to_encode_is_shown_as_a_note() -> None:
+    """JSON parsers accept ~1,000 levels; copying and encoding need more stack than
+    that leaves. The control API must still answer, for that entry and the others."""
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    entries = [entry(1, body={"messages": []}), entry(2, body={"metadata": deep})]
+    assert entries[1].to_dict()["body"]["metadata"] is deep  # shared, not copied
+    listed = json.loads(dumps(entries))
+    assert [item["body"] for item in listed] == [{"messages": []}, TOO_DEEP]
+    assert json.loads(dumps_entry(entries[1]))["body"] == TOO_DEEP
+    assert json.loads(dumps_entry(entries[0]))["body"] == {"messages": []}

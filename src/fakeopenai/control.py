@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from fakeopenai import __version__
 from fakeopenai.errors import Issue, ScenarioError
-from fakeopenai.journal import Entry, dumps
+from fakeopenai.journal import Entry, dumps, dumps_entry
 from fakeopenai.loader import LoadedScenario, load_mapping, load_text
 from fakeopenai.settings import Core
 
@@ -237,7 +237,7 @@ def control_routes(core: Core) -> list[Any]:
         wanted = request.path_params["id"]
         for entry in journal.snapshot():
             if entry.id == wanted:
-                return journal_json(json.dumps(entry.to_dict(), default=str).encode())
+                return journal_json(dumps_entry(entry))
         raise ControlError(404, "not_found", f"fakeopenai: no journal entry with id {wanted}")
 
     async def delete_requests(request: Request) -> Response:

@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from time import perf_counter
 from typing import Any
 
@@ -58,8 +58,11 @@ class Entry:
             self.timings[name] = round((perf_counter() - self.started) * 1000, 3)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the public fields."""
-        data = asdict(self)
+        """A JSON-ready dict of the public fields (a copy)."""
+        try:
+            data = asdict(self)
+        except RecursionError:  # a body nested too deep to copy (JSON allows ~1,000 levels)
+            data = {f.name: getattr(self, f.name) for f in fields(self)}
         data.pop("started", None)
         data["last_user"] = data.pop("seen_last_user", None) or self.last_user
         return data
@@ -170,6 +173,26 @@ class Journal:
         return iter(self.snapshot())
 
 
+TOO_DEEP = "<fakeopenai: this body is nested too deeply to show>"
+
+
 def dumps(entries: list[Entry]) -> bytes:
     """The entries as a JSON list (what ``GET /_fakeopenai/requests`` returns)."""
-    return json.dumps([e.to_dict() for e in entries], default=str).encode()
+    data = [e.to_dict() for e in entries]
+    try:
+        return json.dumps(data, default=str).encode()
+    except RecursionError:  # a body near JSON's nesting limit: shown as a note instead
+        return json.dumps([_encodable(item) for item in data], default=str).encode()
+
+
+def dumps_entry(entry: Entry) -> bytes:
+    """One entry as JSON (``GET /_fakeopenai/requests/{id}``)."""
+    return json.dumps(_encodable(entry.to_dict()), default=str).encode()
+
+
+def _encodable(item: dict[str, Any]) -> dict[str, Any]:
+    try:
+        json.dumps(item["body"], default=str)
+    except RecursionError:
+        return {**item, "body": TOO_DEEP}
+    return item

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fakeopenai.endpoints.common import missing
+from fakeopenai.endpoints.common import invalid_type, missing
 from fakeopenai.respond import ApiError
 
 
@@ -94,6 +94,9 @@ def check_responses(body: Mapping[str, Any]) -> None:
     items = body.get("input")
     if not isinstance(items, list):
         return
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and "call_id" in item and not isinstance(item["call_id"], str):
+            raise invalid_type(f"input[{index}].call_id", "a string", item["call_id"])
     calls = {
         item.get("call_id")
         for item in items

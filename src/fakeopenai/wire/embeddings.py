@@ -51,7 +51,9 @@ def native_dimensions(model: str | None) -> int:
 
 def vector(text: str, seed: int | None, dimensions: int) -> array.array[float]:
     """The unit-length float32 vector for ``text``: equal inputs give equal vectors."""
-    raw = hashlib.shake_256(f"{seed or 0}\0{text}".encode()).digest(2 * dimensions)
+    # surrogatepass: a lone surrogate escape ("\ud800") is valid JSON and a valid input
+    key = f"{seed or 0}\0{text}".encode("utf-8", "surrogatepass")
+    raw = hashlib.shake_256(key).digest(2 * dimensions)
     mixed = bytearray(raw)
     mixed[_HIGH::2] = raw[_HIGH::2].translate(_TABLE)
     values = array.array("h", mixed)
