@@ -158,9 +158,16 @@ class Api:
             error = scripted_error(reply.error, reply, view.model)
             return error_response(error, entry, latency=latency)
         from fakeopenai.generate import TemplateError, fill
+        from fakeopenai.generate.schema import UnusableSchema
 
         try:
             filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
+        except UnusableSchema as exc:
+            raise ApiError(
+                400,
+                f"fakeopenai cannot generate a value for the request's JSON Schema: {exc}",
+                code="fakeopenai_unusable_schema",
+            ) from None
         except TemplateError as exc:
             raise ApiError(
                 500,
@@ -169,7 +176,7 @@ class Api:
                 headers={"x-should-retry": "false"},
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
-        entry.reply = _summary(filled)
+        entry.reply = filled.summary()
         extra = reply_headers(reply)
         if view.stream:
             frames = endpoint.frames(turn)
@@ -199,19 +206,6 @@ def hash_seed(key: str, seed: int | None) -> int:
     import zlib
 
     return zlib.crc32(f"{seed}:{key}".encode())
-
-
-def _summary(filled: Any) -> dict[str, Any]:
-    """What the journal and inspector show of an answer."""
-    return {
-        "content": filled.content,
-        "refusal": filled.refusal,
-        "tool_calls": [
-            {"id": c.id, "name": c.name, "arguments": c.arguments} for c in filled.tool_calls
-        ],
-        "finish_reason": filled.finish_reason,
-        "model": filled.model,
-    }
 
 
 def create_app(

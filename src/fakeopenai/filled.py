@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import field
+from typing import Any
 
 from fakeopenai.record import record
 
@@ -76,6 +77,18 @@ class Filled:
     def choices(self) -> tuple[Filled, ...]:
         """Every choice, in index order (this one first)."""
         return (self, *self.extra_choices)
+
+    def summary(self) -> dict[str, Any]:
+        """What the journal (``Entry.reply``) and the inspector show of the answer."""
+        return {
+            "content": self.content,
+            "refusal": self.refusal,
+            "tool_calls": [
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in self.tool_calls
+            ],
+            "finish_reason": self.finish_reason,
+            "model": self.model,
+        }
 
 
 def logprobs_by_piece(

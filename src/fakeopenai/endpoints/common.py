@@ -96,6 +96,31 @@ def check_tools(body: Mapping[str, Any], *, chat: bool = False) -> None:
             raise invalid_type(f"tools[{index}]", "an object", tool)
         if chat and tool.get("type", "function") == "function" and "function" not in tool:
             raise missing(f"tools[{index}].function")
+        function = tool.get("function") if chat else tool
+        if tool.get("type", "function") == "function" and isinstance(function, dict):
+            where = f"tools[{index}].function" if chat else f"tools[{index}]"
+            _check_schema(function, "parameters", where, "function")
+
+
+def _check_schema(holder: dict[str, Any], key: str, where: str, kind: str) -> None:
+    """``holder[key]``, a request's JSON Schema, as the API checks it: an object, and
+    well-formed (``generate.schema_check``), else its 400 ``Invalid schema for ...``."""
+    if key not in holder:
+        return
+    schema = holder[key]
+    if not isinstance(schema, dict):
+        raise invalid_type(f"{where}.{key}", "an object", schema)
+    from fakeopenai.generate.schema_check import SchemaError, check_schema
+
+    try:
+        check_schema(schema)
+    except SchemaError as exc:
+        code = "invalid_function_parameters" if kind == "function" else "invalid_json_schema"
+        name = holder.get("name")
+        named = f" {name!r}" if isinstance(name, str) else ""
+        raise ApiError(
+            400, f"Invalid schema for {kind}{named}: {exc}.", param=f"{where}.{key}", code=code
+        ) from None
 
 
 def include_usage(body: Mapping[str, Any]) -> bool:
@@ -167,6 +192,10 @@ def check_format(value: Any, param: str, *, nested_schema: bool) -> str | None:
         raise invalid_value(f"{param}.type", kind, FORMAT_TYPES)
     if kind == "json_schema" and nested_schema and not isinstance(value.get("json_schema"), dict):
         raise missing(f"{param}.json_schema")
+    if kind == "json_schema" and nested_schema:
+        _check_schema(value["json_schema"], "schema", f"{param}.json_schema", "response_format")
+    elif kind == "json_schema":
+        _check_schema(value, "schema", param, "response_format")
     return str(kind)
 
 

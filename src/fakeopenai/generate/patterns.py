@@ -22,6 +22,7 @@ from typing import Any
 _parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 _ATTEMPTS = 25
+_BUDGET = 100_000  # pattern nodes emitted for one string (repeats nest: (a{1000}){1000})
 _EXTRA_REPEATS = 3
 _PRINTABLE = string.ascii_letters + string.digits + " -_.,:;!?@#/"
 _CATEGORY_CHARS = {
@@ -65,9 +66,16 @@ def _in_categories(char: str, items: list[tuple[Any, Any]]) -> bool:
     )
 
 
-def _emit(nodes: Any, rng: random.Random, groups: dict[int, str]) -> str:
+class _TooLong(Exception):
+    """The pattern's shortest match is longer than fakeopenai makes (``a{1000000000}``)."""
+
+
+def _emit(nodes: Any, rng: random.Random, groups: dict[int, str], budget: list[int]) -> str:
     out: list[str] = []
     for op, arg in nodes:
+        budget[0] -= 1  # a node, a repeat: each costs, even one that emits nothing
+        if budget[0] < 0:
+            raise _TooLong
         name = str(op)
         if name == "LITERAL":
             out.append(chr(arg))
@@ -80,25 +88,27 @@ def _emit(nodes: Any, rng: random.Random, groups: dict[int, str]) -> str:
         elif name == "CATEGORY":
             out.append(rng.choice(_CATEGORY_CHARS.get(str(arg), "x")))
         elif name == "BRANCH":
-            out.append(_emit(rng.choice(arg[1]), rng, groups))
+            out.append(_emit(rng.choice(arg[1]), rng, groups, budget))
         elif name == "SUBPATTERN":
             group, _, _, sub = arg
-            text = _emit(sub, rng, groups)
+            text = _emit(sub, rng, groups, budget)
             if group is not None:
                 groups[group] = text
             out.append(text)
         elif name == "ATOMIC_GROUP":
-            out.append(_emit(arg, rng, groups))
+            out.append(_emit(arg, rng, groups, budget))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, sub = arg
             count = rng.randint(low, min(high, low + _EXTRA_REPEATS))
-            out.extend(_emit(sub, rng, groups) for _ in range(count))
+            if count > budget[0]:  # also bounds a repeat of nothing: (?:){1000000000}
+                raise _TooLong
+            out.extend(_emit(sub, rng, groups, budget) for _ in range(count))
         elif name == "GROUPREF":
             out.append(groups.get(arg, ""))
         elif name == "GROUPREF_EXISTS":
             group, yes, no = arg
             chosen = yes if group in groups else no
-            out.append(_emit(chosen, rng, groups) if chosen is not None else "")
+            out.append(_emit(chosen, rng, groups, budget) if chosen is not None else "")
         # AT (anchors), ASSERT, ASSERT_NOT: nothing to emit; the final check decides.
     return "".join(out)
 
@@ -116,7 +126,10 @@ def matching_string(
     except (re.error, RecursionError, OverflowError):
         return None
     for _ in range(_ATTEMPTS):
-        text = _emit(tree, rng, {})
+        try:
+            text = _emit(tree, rng, {}, [_BUDGET])
+        except _TooLong:
+            return None
         if len(text) < min_length:  # padding keeps an unanchored pattern matching
             text += "".join(
                 rng.choice(string.ascii_lowercase) for _ in range(min_length - len(text))

@@ -30,6 +30,13 @@ from fakeopenai.generate import names, numbers, strings
 SOFT_DEPTH = 4  # levels of nesting before values shrink to their minimum
 HARD_DEPTH = 40  # an unsatisfiable recursion stops here with null
 _NULL_ODDS = 0.2  # how often an optional (nullable) value is null above SOFT_DEPTH
+MAX_VALUES = 10_000  # values in one generated document (a recursion that branches...)
+MAX_CHARS = 1_000_000  # characters of its strings
+
+
+class UnusableSchema(ValueError):
+    """No value can be made for the schema: it asks for too much, or for something the
+    generator does not understand (a request's schema passed ``check_schema`` first)."""
 
 
 class _Walker:
@@ -37,6 +44,7 @@ class _Walker:
         self.root = root
         self.fake = fake
         self.rng = fake.random
+        self.values = self.chars = 0  # spent so far, against MAX_VALUES and MAX_CHARS
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         """``schema`` with a local ``$ref`` replaced by its target (siblings kept)."""
@@ -54,12 +62,12 @@ class _Walker:
             seen += 1
         return schema
 
-    def merge_all_of(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    def merge_all_of(self, schema: Mapping[str, Any], hops: int = 0) -> Mapping[str, Any]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for raw in schema["allOf"]:
             part = self.resolve(raw) if isinstance(raw, Mapping) else {}
-            if "allOf" in part:
-                part = self.merge_all_of(part)
+            if "allOf" in part and hops < HARD_DEPTH:  # an allOf that refers to itself
+                part = self.merge_all_of(part, hops + 1)
             for key, value in part.items():
                 if key == "properties":
                     merged["properties"] = {**merged.get("properties", {}), **value}
@@ -69,10 +77,16 @@ class _Walker:
                     merged.setdefault(key, value)
         return merged
 
-    def value(self, schema: Any, depth: int, hint: str | None) -> Any:
+    def value(self, schema: Any, depth: int, hint: str | None, hops: int = 0) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise UnusableSchema(
+                f"it asks for more than {MAX_VALUES:,} values (minItems, minProperties,"
+                " or a recursive $ref that branches): fakeopenai stops there"
+            )
         if schema is True or schema == {}:
-            return strings.string({}, self.fake, self.rng, hint)
-        if not isinstance(schema, Mapping) or depth > HARD_DEPTH:
+            return self.string({}, hint)
+        if not isinstance(schema, Mapping) or depth > HARD_DEPTH or hops > HARD_DEPTH:
             return None
         schema = self.resolve(schema)
         if "allOf" in schema:
@@ -85,7 +99,11 @@ class _Walker:
             if isinstance(schema.get(key), list) and schema[key]:
                 base = {k: v for k, v in schema.items() if k != key}
                 branch = self.branch(schema[key], depth)
-                return self.value({**base, **self.resolve(branch)}, depth, hint)
+                if branch is False:
+                    return None  # no branch can be satisfied
+                chosen = self.resolve(branch) if isinstance(branch, Mapping) else {}
+                # the same depth: count the hops, or {"anyOf": [{"$ref": "#"}]} loops
+                return self.value({**base, **chosen}, depth, hint, hops + 1)
         kind = self.pick_type(schema, depth)
         if kind == "object":
             return self.object(schema, depth, hint)
@@ -99,7 +117,16 @@ class _Walker:
             return self.rng.random() < 0.5
         if kind == "null":
             return None
-        return strings.string(schema, self.fake, self.rng, hint)
+        return self.string(schema, hint)
+
+    def string(self, schema: Mapping[str, Any], hint: str | None) -> str:
+        text = strings.string(schema, self.fake, self.rng, hint)
+        self.chars += len(text)
+        if self.chars > MAX_CHARS:
+            raise UnusableSchema(
+                f"its strings add up to more than {MAX_CHARS:,} characters: fakeopenai stops there"
+            )
+        return text
 
     def branch(self, branches: list[Any], depth: int) -> Any:
         """A seeded ``anyOf`` branch; past SOFT_DEPTH the simplest (null, then no $ref)."""
@@ -107,6 +134,7 @@ class _Walker:
         def is_null(b: Any) -> bool:
             return isinstance(b, Mapping) and b.get("type") == "null"
 
+        branches = [b for b in branches if b is not False] or [False]  # false: never valid
         if depth >= SOFT_DEPTH:
             simple = [b for b in branches if is_null(b)] or [
                 b for b in branches if isinstance(b, Mapping) and "$ref" not in b
@@ -197,8 +225,17 @@ class _Walker:
 
 
 def value_for(schema: Mapping[str, Any], fake: Any) -> Any:
-    """A value valid against ``schema``, drawn from ``fake`` (seeded by the caller)."""
-    return _Walker(schema, fake).value(schema, 0, None)
+    """A value valid against ``schema``, drawn from ``fake`` (seeded by the caller).
+    ``UnusableSchema`` when none can be made (see ``schema_check`` for what is refused
+    up front)."""
+    try:
+        return _Walker(schema, fake).value(schema, 0, None)
+    except UnusableSchema:
+        raise
+    except (ArithmeticError, LookupError, RecursionError, TypeError, ValueError) as exc:
+        # check_schema keeps malformed keywords away; should one get through, the client
+        # gets a 400 naming it rather than a 500
+        raise UnusableSchema(f"fakeopenai could not generate a value for it ({exc!r})") from exc
 
 
 _EXAMPLE_FIELDS: list[tuple[str, Mapping[str, Any]]] = [
