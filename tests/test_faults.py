@@ -305,8 +305,10 @@ def test_truncate_after_n_is_a_short_clean_body(fake: FakeOpenAI) -> None:
         ask(fake)
 
 
-def test_malformed_body_raises_the_decode_error(fake: FakeOpenAI) -> None:
-    script(fake, {"malformed_after": 20})
+@pytest.mark.parametrize("after", [0, 1, 20])
+def test_malformed_body_raises_the_decode_error(fake: FakeOpenAI, after: int) -> None:
+    # at 0 or 1 too: a NUL among the first two bytes would make json read UTF-16
+    script(fake, {"malformed_after": after})
     with pytest.raises(json.JSONDecodeError):
         ask(fake)
 

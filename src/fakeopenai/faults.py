@@ -20,7 +20,7 @@ line for ``disconnect`` and ``stall``; past the end = before the last byte):
 ``disconnect_after: 0`` drops the connection before any response, ``disconnect_after:
 N`` sends the status, headers and N body bytes then drops; ``truncate_after: N`` sends
 only the first N bytes as the whole body; ``stall_after`` goes silent at that point;
-``malformed_after: N`` inserts ``\\x00<malformed>`` after N bytes; ``error_event_after``
+``malformed_after: N`` inserts ``<malformed>\\x00`` after N bytes; ``error_event_after``
 answers 200 with an ``{"error": {...}}`` body (as some gateways do; N is unused).
 """
 
@@ -38,8 +38,9 @@ from fakeopenai.wire.sse import Frame, Frames
 KINDS = ("disconnect", "truncate", "stall", "malformed", "error_event")
 
 # Inserted into a non-streamed body by ``malformed_after``. The NUL byte makes it
-# invalid JSON wherever it lands, even inside a string; the text says what it is.
-MALFORMED_MARK = b"\x00<malformed>"
+# invalid JSON wherever it lands, even inside a string; the text says what it is, and
+# comes first: a NUL among the first two bytes makes json.loads read UTF-16.
+MALFORMED_MARK = b"<malformed>\x00"
 
 
 def fault_kind(fault: Fault) -> str:

@@ -7,13 +7,10 @@ forbids unknown keys and is frozen; shorthands are normalised by before-validato
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -21,50 +18,11 @@ from pydantic import (
     model_validator,
 )
 
+from fakeopenai.headertypes import Headers, HeaderValue
+
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 ChunkMode = Literal["word", "char", "token", "line", "none"]
 FaultKind = Literal["disconnect", "truncate", "stall", "malformed", "error_event"]
-
-
-def _number_to_text(value: Any) -> Any:
-    """Header values written as YAML numbers (``x-retry: 3``) mean their text."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an HTTP field name (RFC 9110)
-_FRAMING = ("content-length", "transfer-encoding")  # the body's framing: never scripted
-_VISIBLE = re.compile(r"[\x20-\x7e\t]*")  # what every client reads the same way
-
-
-def _header_name(name: str) -> str:
-    if not _TOKEN.fullmatch(name):
-        fixed = re.sub(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]+", "-", name.strip()).strip("-")
-        hint = f" (e.g. {fixed!r})" if fixed else ""
-        raise ValueError(f"{name!r} is not an HTTP header name: use letters, digits and '-'{hint}")
-    if name.lower() in _FRAMING:
-        raise ValueError(
-            f"{name!r} is set by fakeopenai from the body it sends: drop it (for a short or"
-            " broken body, use fault: {truncate_after: N} or {disconnect_after: N})"
-        )
-    return name.lower()  # as sent; and ``Content-Type`` replaces ours, not doubles it
-
-
-def _header_value(value: str) -> str:
-    if not _VISIBLE.fullmatch(value):
-        bad = next(c for c in value if not _VISIBLE.fullmatch(c))
-        raise ValueError(
-            f"header value {value!r} has a character HTTP headers cannot carry: {bad!r}"
-            f" (U+{ord(bad):04X}): write it in printable ASCII, or percent-encode it"
-        )
-    return value
-
-
-HeaderText = Annotated[str, BeforeValidator(_number_to_text)]  # a request header's, to match
-HeaderName = Annotated[str, AfterValidator(_header_name)]
-HeaderValue = Annotated[HeaderText, AfterValidator(_header_value)]  # one we send
-Headers = dict[HeaderName, HeaderValue]
 
 
 class _Model(BaseModel):
@@ -198,10 +156,10 @@ class RateLimit(_Model):
 
     limit_requests: int | None = None
     remaining_requests: int | None = None
-    reset_requests: str | None = None
+    reset_requests: HeaderValue | None = None
     limit_tokens: int | None = None
     remaining_tokens: int | None = None
-    reset_tokens: str | None = None
+    reset_tokens: HeaderValue | None = None
 
 
 class Reply(_Model):

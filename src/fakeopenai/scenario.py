@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from fakeopenai.headertypes import HeaderText
 from fakeopenai.reply import (
     ChunkChars,
     Chunking,
@@ -25,7 +26,6 @@ from fakeopenai.reply import (
     FinishReason,
     GeneratedContent,
     GenerateSpec,
-    HeaderText,
     Latency,
     RateLimit,
     Reply,
