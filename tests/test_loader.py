@@ -524,3 +524,15 @@ def test_header_values_written_as_numbers_mean_their_text() -> None:
 def test_top_level_x_keys_hold_anchors() -> None:
     text = "x-hello: &hello {content: hi}\nrules:\n  - reply: *hello\n"
     assert load_text(text).rules[0].replies[0].content == "hi"
+
+
+def test_a_lone_surrogate_from_python_is_refused_too() -> None:
+    """Not only YAML: a dict from Python (FakeOpenAI(...), fake.add) may hold one."""
+    with pytest.raises(ScenarioError) as caught:
+        load_mapping({"rules": [{"reply": {"content": "a\ud800"}}]})
+    assert [str(issue) for issue in caught.value.issues] == [
+        "<mapping>: rules[0].reply.content: 'a\\ud800' holds a lone surrogate ('\\ud800', half"
+        " of a UTF-16 pair), which UTF-8 cannot carry: remove it"
+    ]
+    with pytest.raises(ScenarioError, match="lone surrogate"):
+        load_rule({"name": "x\udc00", "reply": {}})

@@ -7,9 +7,11 @@ forbids unknown keys and is frozen; shorthands are normalised by before-validato
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -29,11 +31,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
 
 
+def _json_only(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments go out as a JSON string: YAML's dates, sets, bytes, ``.nan`` and an
+    alias inside its own anchor cannot."""
+    try:
+        json.dumps(arguments, allow_nan=False)
+    except ValueError as exc:  # NaN / Infinity, or a cycle
+        if "Circular" in str(exc):
+            raise ValueError(
+                "arguments contain themselves (an alias inside its own anchor): write them out"
+            ) from None
+        raise ValueError("arguments must be JSON: .nan and .inf are not JSON numbers") from None
+    except TypeError as exc:  # "Object of type date is not JSON serializable"
+        raise ValueError(f"arguments must be JSON: {exc} (quote it to keep it text)") from None
+    return arguments
+
+
 class ToolCall(_Model):
     """One scripted tool call. ``arguments`` is a mapping, a JSON string, or ``auto``."""
 
     function: str
-    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    arguments: Annotated[dict[str, Any], AfterValidator(_json_only)] | str = Field(
+        default_factory=dict
+    )
     id: str | None = None
 
 
@@ -200,6 +220,16 @@ class Reply(_Model):
                     f"an error reply sends no {' / '.join(extra)}: remove "
                     f"{'them' if len(extra) > 1 else 'it'} or the error"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _tool_call_ids_differ(self) -> Reply:
+        """Clients match a call's deltas and its result by id: two alike confuse them."""
+        if isinstance(self.tool_calls, list):
+            ids = [call.id for call in self.tool_calls if call.id is not None]
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                raise ValueError(f"tool call id {twice[0]!r} is given twice: ids must differ")
         return self
 
     @model_validator(mode="after")

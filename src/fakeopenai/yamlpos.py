@@ -81,10 +81,13 @@ def _parse(loader_class: type[_Loader], text: str) -> Parsed:
             node = loader.get_single_node()
             if node is None:
                 return Parsed(None)
-            # Before construction: constructing flattens `<<` merges into the node's pairs,
-            # and a merged key overridden on purpose is not a duplicate.
-            duplicates = list(_duplicates(loader, node, (), set()))
-            data = loader.construct_document(node)
+            try:
+                # Before construction: constructing flattens `<<` merges into the node's
+                # pairs, and a merged key overridden on purpose is not a duplicate.
+                duplicates = list(_duplicates(loader, node, (), set()))
+                data = loader.construct_document(node)
+            except _UNBUILDABLE as exc:  # a scalar its tag cannot build: 2020-13-45
+                raise _unbuildable(loader, node, exc) from None
             lines: dict[Path, int] = {(): node.start_mark.line + 1}
             _record(loader, node, (), lines, set())
         finally:
@@ -102,6 +105,38 @@ def _parse(loader_class: type[_Loader], text: str) -> Parsed:
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {str(exc).splitlines()[0]}") from None
     return Parsed(data, lines, duplicates)
+
+
+# What PyYAML's safe constructors raise, unwrapped, for a scalar that looks like its
+# type and is not: a date with month 13, `0x_`, `!!float x`, `!!bool x`.
+_UNBUILDABLE = (ValueError, KeyError, AttributeError, TypeError, OverflowError)
+
+
+def _unbuildable(loader: _Loader, root: yaml.Node, exc: Exception) -> YamlProblem:
+    """The first scalar under ``root`` whose tag cannot build it, as a problem."""
+    loader.constructed_objects, loader.recursive_objects = {}, {}  # the failed build's
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except _UNBUILDABLE as error:
+                kind = node.tag.rsplit(":", 1)[-1]
+                article = "an" if kind[:1] in "aeiou" else "a"
+                return YamlProblem(
+                    node.start_mark.line + 1,
+                    f"invalid YAML: {node.value!r} reads as {article} {kind} but is not one"
+                    f" ({error}): quote it to keep it text",
+                )
+        elif isinstance(node, yaml.MappingNode):
+            todo += [part for pair in reversed(node.value) for part in reversed(pair)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += reversed(node.value)
+    return YamlProblem(None, f"invalid YAML: a value could not be read ({exc})")
 
 
 def _problem(exc: yaml.MarkedYAMLError) -> YamlProblem:

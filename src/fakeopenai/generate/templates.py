@@ -149,17 +149,25 @@ def render_value(value: Any, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def template_strings(value: Any, path: str) -> list[tuple[str, str]]:
-    """``(location, source)`` of every template string in ``value``, for load-time checks."""
+def template_strings(
+    value: Any, path: str, _seen: frozenset[int] = frozenset()
+) -> list[tuple[str, str]]:
+    """``(location, source)`` of every template string in ``value``, for load-time checks.
+    A container inside itself (a YAML alias in its own anchor) is not walked again."""
     if isinstance(value, str):
         return [(path, value)] if is_template(value) else []
+    if id(value) in _seen:
+        return []
+    inside = _seen | {id(value)}
     if isinstance(value, Mapping):
         found: list[tuple[str, str]] = []
         for key, item in value.items():
-            found += template_strings(item, f"{path}.{key}")
+            found += template_strings(item, f"{path}.{key}", inside)
         return found
     if isinstance(value, list | tuple):
         return [
-            pair for i, item in enumerate(value) for pair in template_strings(item, f"{path}[{i}]")
+            pair
+            for i, item in enumerate(value)
+            for pair in template_strings(item, f"{path}[{i}]", inside)
         ]
     return []
