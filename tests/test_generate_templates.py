@@ -182,3 +182,51 @@ rules:
       content: "{% set n = 2 %}{% for m in request.messages %}{{ loop.index }}{% endfor %}{{ n }}"
 """
     assert check_templates(loader.load_text(text)) == []
+
+
+# --- bounds: one template must not stall the server (template_limits) ---------------
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        ("{{ 'a' * 10**9 }}", "'*' would make 1,000,000,000 items or characters"),
+        ("{{ request.model * 1000000 }}", "'*' would make"),
+        ("{{ [1] * 10**8 }}", "'*' would make 100,000,000 items"),
+        ("{{ 10 ** (10**9) }}", "'**' with an exponent above 1,000 is refused"),
+        ("{{ faker.password(length=30000000) }}", "faker.password(length=30000000): at most"),
+        ("{{ faker.paragraphs(100000) }}", "faker.paragraphs(nb=100000): at most 10,000"),
+        ("{% for i in range(99999) %}{{ faker.paragraph() }}{% endfor %}", "more than 200,000"),
+    ],
+)
+def test_a_template_that_would_stall_the_server_fails_fast(source: str, why: str) -> None:
+    import re
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(TemplateError, match=re.escape(why)):
+        render(source, context())
+    assert time.perf_counter() - started < 3
+
+
+def test_ordinary_sizes_and_powers_still_work() -> None:
+    made = render(
+        "{{ 'ab' * 3 }} {{ 2 ** 10 }} {{ faker.pyint(0, 1000000) >= 0 }} "
+        "{{ faker.password(length=12) | length }} {{ faker.words(nb=3) | length }}",
+        context(),
+    )
+    assert made == "ababab 1024 True 12 3"
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("{% include 'other' %}", "templates cannot extend, include or import other templates"),
+        ("{% import 'm' as m %}{{ m }}", "templates cannot extend, include or import"),
+        ("{{ lipsum(3) }}", "template uses unknown name 'lipsum'"),
+    ],
+)
+def test_what_can_only_fail_at_request_time_fails_at_load(source: str, problem: str) -> None:
+    text = f"rules:\n  - reply: {{content: {source!r}}}\n"
+    with pytest.raises(ScenarioError, match=problem):
+        loader.load_text(text)

@@ -22,9 +22,11 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+import jinja2.nodes
+from jinja2.exceptions import SecurityError
 
 from fakeopenai.errors import FakeOpenAIError
+from fakeopenai.generate.template_limits import MAX_OUTPUT, Sandbox, bounded
 from fakeopenai.view import RequestView
 
 TEMPLATE_NAMES = frozenset({"request", "faker"})
@@ -53,11 +55,10 @@ def is_template(text: str) -> bool:
     return "{" in text and any(marker in text for marker in _MARKERS)
 
 
-_ENV = ImmutableSandboxedEnvironment(
-    autoescape=False,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-)
+_ENV = Sandbox(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+del _ENV.globals["lipsum"]  # faker writes the prose; lipsum(1000) took seconds
+# Nodes that load another template: the sandbox has no loader, so they could only fail.
+_LOADS = (jinja2.nodes.Extends, jinja2.nodes.Include, jinja2.nodes.Import, jinja2.nodes.FromImport)
 
 
 def _excerpt(source: str) -> str:
@@ -72,10 +73,15 @@ def compile_template(source: str) -> jinja2.Template:
     Raises ``TemplateError`` with Jinja2's message for a syntax error.
     """
     try:
-        return _ENV.from_string(source)
+        tree = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         where = f" (template line {exc.lineno})" if "\n" in source.strip() else ""
         raise TemplateError(f"template syntax error{where}: {exc.message}") from None
+    if any(True for _ in tree.find_all(_LOADS)):
+        raise TemplateError(
+            "templates cannot extend, include or import other templates: write it inline"
+        )
+    return _ENV.from_string(tree)
 
 
 def unknown_names(source: str) -> list[str]:
@@ -96,7 +102,7 @@ class SafeFaker:
         method = vars(self._generator).get(name)
         if name.startswith("_") or name in _FAKER_DENIED or not callable(method):
             raise AttributeError(f"faker has no method {name!r}")
-        return method  # type: ignore[no-any-return]
+        return bounded(name, method)
 
 
 def _messages(view: RequestView) -> Any:
@@ -131,11 +137,18 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     inside (undefined name, sandbox refusal, an exception in a filter ...).
     """
     template = compile_template(source)
+    made: list[str] = []
+    size = 0
     try:
-        return template.render(context)
+        for piece in template.generate(context):  # counted as it comes (template_limits)
+            size += len(piece)
+            if size > MAX_OUTPUT:
+                raise SecurityError(f"it makes more than {MAX_OUTPUT:,} characters")
+            made.append(piece)
     except Exception as exc:  # the template's own failure, whatever its kind
         detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise TemplateError(f"template {_excerpt(source)} failed: {detail}") from None
+    return "".join(made)
 
 
 def render_value(value: Any, context: Mapping[str, Any]) -> Any:
