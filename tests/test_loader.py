@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,7 +206,9 @@ def test_a_self_referencing_alias_is_an_issue_not_a_crash() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_text("rules: &r [*r]\n")
     assert [str(issue) for issue in caught.value.issues] == [
-        "<string>:1: rules[0]: expected a mapping, got a list"
+        "<string>:1: rules[0]: this value contains itself (an alias inside its own anchor):"
+        " write it out",
+        "<string>:1: rules[0]: expected a mapping, got a list",
     ]
 
 
@@ -524,6 +527,24 @@ def test_header_values_written_as_numbers_mean_their_text() -> None:
 def test_top_level_x_keys_hold_anchors() -> None:
     text = "x-hello: &hello {content: hi}\nrules:\n  - reply: *hello\n"
     assert load_text(text).rules[0].replies[0].content == "hi"
+
+
+def test_a_value_inside_itself_is_refused_wherever_it_is() -> None:
+    """Not only tool arguments: under match.json it loaded, and the control API's
+    summary of the scenarios was a 500 from then on."""
+    with pytest.raises(ScenarioError) as caught:
+        load_text("rules: [{match: {json: &c {a: *c}}, reply: {}}]\n")
+    assert [str(issue) for issue in caught.value.issues] == [
+        "<string>:1: rules[0].match.json.a: this value contains itself (an alias inside its"
+        " own anchor): write it out"
+    ]
+    looped: dict[str, Any] = {"a": 1}
+    looped["self"] = looped
+    with pytest.raises(ScenarioError, match="contains itself"):
+        load_rule({"match": {"json": looped}, "reply": {}})
+    shared = {"a": 1}  # used twice, inside nothing of its own: fine
+    rules = [{"match": {"json": shared}, "reply": {}} for _ in range(2)]
+    load_mapping({"rules": rules})
 
 
 def test_a_lone_surrogate_from_python_is_refused_too() -> None:

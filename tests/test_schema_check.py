@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakeopenai import FakeOpenAI
-from fakeopenai.generate.patterns import matching_string
+from fakeopenai.generate.patterns import PatternTooLong, matching_string
 from fakeopenai.generate.schema import UnusableSchema, value_for
 from fakeopenai.generate.schema_check import SchemaError, check_schema
 from fakeopenai.generate.seeding import faker_instance
@@ -85,6 +85,9 @@ def test_valid_schemas_pass_and_generate(schema: dict[str, Any]) -> None:
         {"type": "array", "items": {"$ref": "#"}, "minItems": 2},
         {"prefixItems": [{"$ref": "#"}, {"$ref": "#"}]},
         {"type": "array", "items": {"type": "string", "minLength": 100_000}, "minItems": 10_000},
+        {"allOf": [{"$ref": "#"}, {"$ref": "#"}]},  # merges that double at every hop
+        {"$defs": {"a": {"allOf": [{"$ref": "#/$defs/a"}] * 3}}, "$ref": "#/$defs/a"},
+        {"allOf": [{"allOf": [{"$ref": "#"}]}, {"allOf": [{"$ref": "#"}]}]},
     ],
 )
 def test_a_schema_that_asks_for_too_much_stops_quickly(schema: dict[str, Any]) -> None:
@@ -105,11 +108,14 @@ def test_a_reference_to_itself_without_nesting_ends(schema: dict[str, Any]) -> N
 
 
 @pytest.mark.parametrize("pattern", ["a{1000000000}", "((a{1000}){1000}){100}", "(?:){999999999}"])
-def test_a_pattern_longer_than_fakeopenai_makes_gives_up_fast(pattern: str) -> None:
+def test_a_pattern_longer_than_fakeopenai_makes_stops_fast(pattern: str) -> None:
     import random
 
     started = time.perf_counter()
-    assert matching_string(pattern, random.Random(0)) is None  # the caller's fallback
+    with pytest.raises(PatternTooLong):
+        matching_string(pattern, random.Random(0))
+    with pytest.raises(UnusableSchema, match="longer than fakeopenai makes"):
+        generate({"type": "string", "pattern": pattern})  # a 400, not a non-matching string
     assert time.perf_counter() - started < 5
 
 

@@ -30,7 +30,7 @@ from fakeopenai.errors import Issue, ScenarioError
 from fakeopenai.merge import merge_reply
 from fakeopenai.scenario import Chaos, Match, Reply, Rule, Scenario
 from fakeopenai.sources import read_text, scenario_files
-from fakeopenai.unsendable import surrogate_issues
+from fakeopenai.unsendable import unsendable
 from fakeopenai.validation import format_path, issues_from, line_of, show
 
 __all__ = [
@@ -140,13 +140,13 @@ def load_rule(data: Mapping[str, Any], source: str = "<rule>", index: int = 0) -
     if not isinstance(data, Mapping):
         message = f"a rule must be a mapping (match, reply, ...), got {show(data)}"
         raise ScenarioError([Issue(source, None, "", message)])
-    unsendable = surrogate_issues(data, source, None)
+    found = unsendable(data, source, None)
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(unsendable + issues_from(exc, Rule, data, source, None)) from None
+        raise ScenarioError(found + issues_from(exc, Rule, data, source, None)) from None
     loaded, issues = _rule(rule, index, None, source, lines=None, where=())
-    issues = unsendable + issues
+    issues = found + issues
     if loaded is not None:
         holder = LoadedScenario(
             name=source,
@@ -199,7 +199,7 @@ def _build(
     """Validate one scenario's data and merge its defaults; positions give lines."""
     if not isinstance(data, Mapping):
         return _Result(None, [_not_a_mapping(source, line_of(lines, ()), data)])
-    unsendable = surrogate_issues(data, source, lines)
+    scan = unsendable(data, source, lines)  # its issues join the validation's
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -207,8 +207,8 @@ def _build(
 
         schema = issues_from(exc, Scenario, data, source, lines)
         templates = raw_template_issues(data, source, lambda i: line_of(lines, ("rules", i)))
-        return _Result(None, unsendable + schema + templates)
-    issues: list[Issue] = list(unsendable)
+        return _Result(None, scan + schema + templates)
+    issues: list[Issue] = list(scan)
     rules: list[LoadedRule] = []
     for index, rule in enumerate(scenario.rules):
         loaded, found = _rule(

@@ -32,16 +32,13 @@ class _Model(BaseModel):
 
 
 def _json_only(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Arguments go out as a JSON string: YAML's dates, sets, bytes, ``.nan`` and an
-    alias inside its own anchor cannot."""
+    """Arguments go out as a JSON string: YAML's dates, sets, bytes and ``.nan`` cannot.
+    (A value inside itself is the loader's ``unsendable`` issue.)"""
     try:
         json.dumps(arguments, allow_nan=False)
     except ValueError as exc:  # NaN / Infinity, or a cycle
-        if "Circular" in str(exc):
-            raise ValueError(
-                "arguments contain themselves (an alias inside its own anchor): write them out"
-            ) from None
-        raise ValueError("arguments must be JSON: .nan and .inf are not JSON numbers") from None
+        if "Circular" not in str(exc):
+            raise ValueError("arguments must be JSON: .nan and .inf are not JSON numbers") from None
     except TypeError as exc:  # "Object of type date is not JSON serializable"
         raise ValueError(f"arguments must be JSON: {exc} (quote it to keep it text)") from None
     return arguments

@@ -1,10 +1,14 @@
-"""Text in a scenario that cannot go out as UTF-8: a lone surrogate.
+"""Scenario data that cannot go out: a lone surrogate, or a value inside itself.
 
 YAML and JSON both accept ``"\\ud800"``, half of a UTF-16 pair, and Python keeps it in
 a ``str``; UTF-8 cannot encode it. Where fakeopenai hashes or encodes such text (a rule
 name seeding generation, a reply asked for logprobs, a scenario name seeding chaos)
-that was a 500 at request time. Every string of a scenario, keys included, is looked
-at once when it loads; each one found is an issue at its line.
+that was a 500 at request time. A YAML alias inside its own anchor (``&a {x: *a}``)
+makes a value that contains itself: nothing can encode it (the control API's summary
+was a 500). Every string and container of a scenario, keys included, is looked at once
+when it loads; each one found is an issue at its line, beside the validation's (which
+does not walk into free-form values: ``match.json``, tool arguments). Shared aliases are
+walked once.
 """
 
 from __future__ import annotations
@@ -19,21 +23,20 @@ from fakeopenai.yamlpos import Path
 
 _LONE = re.compile("[\ud800-\udfff]")
 _PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_CYCLE = "this value contains itself (an alias inside its own anchor): write it out"
 
 
-def surrogate_issues(
-    data: Any, source: str, lines: Mapping[Path, int] | None, where: Path = ()
-) -> list[Issue]:
-    """An issue for each string under ``data`` holding a lone surrogate."""
+def unsendable(data: Any, source: str, lines: Mapping[Path, int] | None) -> list[Issue]:
+    """The lone surrogates and self-containing values under ``data``, as issues."""
     return [
         Issue(source, line_of(lines, path), format_path(path), problem)
-        for path, problem in _lone(data, where, set())
+        for path, problem in _walk(data, (), set(), set())
     ]
 
 
 def _problem(text: str) -> str | None:
     pair = _PAIR.search(text)
-    if pair:  # "\ud83d\ude00": JSON joins the halves, YAML (PyYAML) does not
+    if pair:  # "\\ud83d\\ude00": JSON joins the halves, YAML (PyYAML) does not
         high, low = map(ord, pair.group())
         whole = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
         return (
@@ -49,19 +52,26 @@ def _problem(text: str) -> str | None:
     return None
 
 
-def _lone(value: Any, path: Path, seen: set[int]) -> Iterator[tuple[Path, str]]:
+def _walk(value: Any, path: Path, inside: set[int], done: set[int]) -> Iterator[tuple[Path, str]]:
     if isinstance(value, str):
         problem = _problem(value) if _LONE.search(value) else None
         if problem:
             yield path, problem
         return
-    if id(value) in seen:  # an alias inside its own anchor: walked once
+    if not isinstance(value, Mapping | list | tuple):
         return
-    seen.add(id(value))
+    if id(value) in inside:
+        yield path, _CYCLE
+        return
+    if id(value) in done:  # a shared alias, already walked
+        return
+    inside.add(id(value))
     if isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _lone(key, path, seen)  # a key is text too
-            yield from _lone(item, (*path, str(key)), seen)
-    elif isinstance(value, list | tuple):
+            yield from _walk(key, path, inside, done)  # a key is text too
+            yield from _walk(item, (*path, str(key)), inside, done)
+    else:
         for index, item in enumerate(value):
-            yield from _lone(item, (*path, index), seen)
+            yield from _walk(item, (*path, index), inside, done)
+    inside.discard(id(value))
+    done.add(id(value))

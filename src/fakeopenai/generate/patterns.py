@@ -6,7 +6,8 @@ alternation, groups and back-references, repeats (the minimum plus up to three m
 Anchors and lookarounds emit nothing; the result is checked with ``re.search`` (JSON
 Schema patterns are unanchored) and retried, so what is returned always matches.
 ``None`` means the pattern cannot be parsed or produced (ECMA-only syntax, lookarounds
-that keep failing): the caller then falls back to an ordinary string.
+that keep failing): the caller then falls back to an ordinary string. A pattern whose
+shortest match is longer than fakeopenai makes raises ``PatternTooLong``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def _in_categories(char: str, items: list[tuple[Any, Any]]) -> bool:
 
 
 class _TooLong(Exception):
+    """Raised inside ``_emit`` when the budget runs out."""
+
+
+class PatternTooLong(ValueError):
     """The pattern's shortest match is longer than fakeopenai makes (``a{1000000000}``)."""
 
 
@@ -129,7 +134,10 @@ def matching_string(
         try:
             text = _emit(tree, rng, {}, [_BUDGET])
         except _TooLong:
-            return None
+            raise PatternTooLong(
+                f"pattern {pattern[:40]!r} asks for a string longer than fakeopenai makes"
+                f" ({_BUDGET:,} pattern steps): fakeopenai stops there"
+            ) from None
         if len(text) < min_length:  # padding keeps an unanchored pattern matching
             text += "".join(
                 rng.choice(string.ascii_lowercase) for _ in range(min_length - len(text))

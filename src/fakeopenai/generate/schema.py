@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fakeopenai.generate import names, numbers, strings
+from fakeopenai.generate.patterns import PatternTooLong
 
 SOFT_DEPTH = 4  # levels of nesting before values shrink to their minimum
 HARD_DEPTH = 40  # an unsatisfiable recursion stops here with null
@@ -62,7 +63,17 @@ class _Walker:
             seen += 1
         return schema
 
+    def spend(self) -> None:
+        """One more step (a value, a merge): a recursion that branches stops here."""
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise UnusableSchema(
+                f"it asks for more than {MAX_VALUES:,} values (minItems, minProperties,"
+                " or a recursive $ref that branches): fakeopenai stops there"
+            )
+
     def merge_all_of(self, schema: Mapping[str, Any], hops: int = 0) -> Mapping[str, Any]:
+        self.spend()  # {"allOf": [{"$ref": "#"}, {"$ref": "#"}]} doubles at every hop
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for raw in schema["allOf"]:
             part = self.resolve(raw) if isinstance(raw, Mapping) else {}
@@ -78,12 +89,7 @@ class _Walker:
         return merged
 
     def value(self, schema: Any, depth: int, hint: str | None, hops: int = 0) -> Any:
-        self.values += 1
-        if self.values > MAX_VALUES:
-            raise UnusableSchema(
-                f"it asks for more than {MAX_VALUES:,} values (minItems, minProperties,"
-                " or a recursive $ref that branches): fakeopenai stops there"
-            )
+        self.spend()
         if schema is True or schema == {}:
             return self.string({}, hint)
         if not isinstance(schema, Mapping) or depth > HARD_DEPTH or hops > HARD_DEPTH:
@@ -232,6 +238,8 @@ def value_for(schema: Mapping[str, Any], fake: Any) -> Any:
         return _Walker(schema, fake).value(schema, 0, None)
     except UnusableSchema:
         raise
+    except PatternTooLong as exc:
+        raise UnusableSchema(str(exc)) from None
     except (ArithmeticError, LookupError, RecursionError, TypeError, ValueError) as exc:
         # check_schema keeps malformed keywords away; should one get through, the client
         # gets a 400 naming it rather than a 500
