@@ -197,6 +197,13 @@ rules:
         ("{{ faker.password(length=30000000) }}", "faker.password(length=30000000): at most"),
         ("{{ faker.paragraphs(100000) }}", "faker.paragraphs(nb=100000): at most 10,000"),
         ("{% for i in range(99999) %}{{ faker.paragraph() }}{% endfor %}", "more than 200,000"),
+        ("{{ 'a'.ljust(10**9) }}", ".ljust() with a width over 200,000 is refused"),
+        ("{{ '5'.zfill(10**9) }}", ".zfill() with a width over"),
+        ("{{ 'a'|center(10**9) }}", "|center with a width over"),
+        ("{{ 'x'|indent(10**9) }}", "|indent with a width over"),
+        ("{{ '{:>1000000000}'.format(1) }}", ".format() with a width over"),
+        ("{{ '%*d' % (10**9, 1) }}", "'%' with a width over"),
+        ("{{ '%1000000000d' % 1 }}", "'%' with a width over"),
     ],
 )
 def test_a_template_that_would_stall_the_server_fails_fast(source: str, why: str) -> None:
@@ -212,10 +219,12 @@ def test_a_template_that_would_stall_the_server_fails_fast(source: str, why: str
 def test_ordinary_sizes_and_powers_still_work() -> None:
     made = render(
         "{{ 'ab' * 3 }} {{ 2 ** 10 }} {{ faker.pyint(0, 1000000) >= 0 }} "
-        "{{ faker.password(length=12) | length }} {{ faker.words(nb=3) | length }}",
+        "{{ faker.password(length=12) | length }} {{ faker.words(nb=3) | length }} "
+        "{{ 'a'.ljust(3) }}|{{ '%5d' % 42 }}|{{ '{:>4}'.format('x') }}|{{ 'n %s: 12345678' % 7 }}"
+        "|{{ 'x' | default(1000000) }}|{{ '%s' | format(9) }}",
         context(),
     )
-    assert made == "ababab 1024 True 12 3"
+    assert made == "ababab 1024 True 12 3 a  |   42|   x|n 7: 12345678|x|9"
 
 
 @pytest.mark.parametrize(
