@@ -187,7 +187,7 @@ def dumps(entries: list[Entry]) -> bytes:
 
 def dumps_entry(entry: Entry) -> bytes:
     """One entry as JSON (``GET /_fakeopenai/requests/{id}``)."""
-    return json.dumps(_encodable(entry.to_dict()), default=str).encode()
+    return dumps([entry])[1:-1]  # the list's one item
 
 
 def _encodable(item: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,14 @@ Receive = Any
 Send = Any
 Headers = list[tuple[bytes, bytes]]
 
+
+def typed(headers: Headers, media_type: bytes) -> Headers:
+    """``headers`` with a content-type: the scripted one if there is one, else ours."""
+    if any(name == b"content-type" for name, _ in headers):
+        return headers
+    return [(b"content-type", media_type), *headers]
+
+
 HANG_UP_WAIT = 0.2  # seconds a response cancelled by the server waits to see the close
 
 

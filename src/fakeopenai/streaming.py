@@ -20,7 +20,7 @@ from fakeopenai.faults import (
     strike_index,
 )
 from fakeopenai.journal import Entry
-from fakeopenai.paced import Headers, Paced, Send
+from fakeopenai.paced import Headers, Paced, Send, typed
 from fakeopenai.scenario import Fault, Latency
 from fakeopenai.schedule import Schedule
 from fakeopenai.wire.sse import Frame
@@ -45,9 +45,7 @@ class PacedStream(Paced):
         media_type: bytes = b"text/event-stream; charset=utf-8",
         fault_frame: FaultFrame | None = None,
     ) -> None:
-        if not any(name == b"content-type" for name, _ in headers):  # else scripted
-            headers = [(b"content-type", media_type), *headers]
-        super().__init__(200, headers, entry, fault)
+        super().__init__(200, typed(headers, media_type), entry, fault)
         self.frames = frames
         self.fault_frame = fault_frame
         self.schedule = Schedule(latency, seed)
@@ -141,9 +139,7 @@ class PacedBody(Paced):
         self.after = body_offset(fault, body) if fault is not None else 0
         self.payload = fault_body(fault, body) if fault is not None else body
         length = str(len(self.payload)).encode()
-        head = [*headers, (b"content-length", length)]
-        if not any(name == b"content-type" for name, _ in headers):  # else scripted
-            head.insert(0, (b"content-type", b"application/json"))
+        head = [*typed(headers, b"application/json"), (b"content-length", length)]
         super().__init__(status, head, entry, fault)
         self.schedule = Schedule(latency)
 
