@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from fakeopenai.explaining import describe, explain
+from fakeopenai.explaining import describe
 from fakeopenai.loader import LoadedRule, LoadedScenario
 from fakeopenai.matching import matches
 from fakeopenai.record import record
@@ -197,25 +197,30 @@ class Engine:
     def _explain_miss(
         self, view: RequestView, candidates: list[Candidate], problem: str | None
     ) -> str:
-        """Why nothing matched: the closest rule and each condition it failed."""
+        """Why nothing matched: up to three closest rules, best first (``ranking``),
+        each with the conditions it failed."""
+        from fakeopenai.ranking import closest
+
         head = f"fakeopenai: no rule matched this {describe(view)}"
         if problem:
             return f"{head}: {problem}."
-        best: tuple[int, str, LoadedRule, list[str]] | None = None
-        for name, rule, _ in candidates:
-            failures = explain(rule.match, view)
-            if best is None or len(failures) < best[0]:
-                best = (len(failures), name, rule, failures)
-        if best is None:
+        ranked = closest(((c[1].match, c) for c in candidates), view)
+        if not ranked:
             return f"{head}: no rules are loaded."
-        _, name, rule, failures = best
-        scenario = self._scenario(name)
-        where = f"{scenario.source}:{rule.line}" if scenario and rule.line else name
-        return (
-            f"{head}. Closest rule: {rule.name!r} in scenario {name!r} ({where}), which failed on: "
-            + "; ".join(failures)
-            + ". Fix the request or add a rule that matches it."
-        )
+        described = []
+        for (name, rule, _), failures in ranked:
+            scenario = self._scenario(name)
+            where = f"{scenario.source}:{rule.line}" if scenario and rule.line else name
+            described.append(
+                f"{rule.name!r} in scenario {name!r} ({where}), which failed on: "
+                + "; ".join(failures)
+            )
+        if len(described) == 1:
+            closest_text = f"Closest rule: {described[0]}"
+        else:
+            numbered = " ".join(f"({n}) {text}." for n, text in enumerate(described, 1))
+            closest_text = f"Closest rules, best first: {numbered[:-1]}"
+        return f"{head}. {closest_text}. Fix the request or add a rule that matches it."
 
 
 def exhausted_error(decision: Decision) -> ErrorSpec:

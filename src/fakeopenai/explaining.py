@@ -20,8 +20,16 @@ from fakeopenai.matching import (
     offers,
     same,
     text_ok,
+    tool_result_ok,
+    turn_ok,
 )
-from fakeopenai.scenario import Match, MessageCondition, TextCondition
+from fakeopenai.scenario import (
+    Match,
+    MessageCondition,
+    TextCondition,
+    ToolResultCondition,
+    TurnRange,
+)
 from fakeopenai.view import RequestView
 
 _SHOWN = 80  # longest received value shown in an explanation, in characters
@@ -42,12 +50,13 @@ def _got(value: Any, absent: str) -> str:
 
 def _expectation(cond: TextCondition) -> str | None:
     """``to contain 'x'`` and the like; None for a condition with no text test."""
+    case = " (ignoring case)" if cond.ignore_case else ""
     if cond.contains is not None:
-        return f"to contain {cond.contains!r}"
+        return f"to contain {cond.contains!r}{case}"
     if cond.equals is not None:
-        return f"to equal {cond.equals!r}"
+        return f"to equal {cond.equals!r}{case}"
     if cond.regex is not None:
-        return f"to match regex {cond.regex!r}"
+        return f"to match regex {cond.regex!r}{case}"
     return None
 
 
@@ -76,15 +85,46 @@ def _explain_last_message(cond: MessageCondition, view: RequestView) -> list[str
     return lines + _explain_text("last_message", "message", cond, last.text)
 
 
-def _explain_any_message(cond: TextCondition, view: RequestView) -> list[str]:
+def _count(count: int, noun: str) -> str:
+    return f"none of {count} {noun}{'s' if count != 1 else ''}" if count else f"no {noun}s"
+
+
+def _explain_any_message(cond: MessageCondition, view: RequestView) -> list[str]:
     if any_message_ok(cond, view):
         return []
     expectation = _expectation(cond)
+    what = "a message" if cond.role is None else f"a {cond.role!r} message"
     if expectation is None:
-        return ["any_message: expected a message, got none"]
-    count = len(view.messages)
-    got = f"none of {count} message{'s' if count != 1 else ''}" if count else "no messages"
-    return [f"any_message: expected a message {expectation}, got {got}"]
+        return [f"any_message: expected {what}, got none"]
+    return [
+        f"any_message: expected {what} {expectation}, got {_count(len(view.messages), 'message')}"
+    ]
+
+
+def _explain_tool_result(cond: ToolResultCondition, view: RequestView) -> list[str]:
+    if tool_result_ok(cond, view):
+        return []
+    what = "a tool result" if cond.name is None else f"a result of a call to {cond.name!r}"
+    expectation = _expectation(cond)
+    results = view.tool_results
+    if not results:
+        got = "no tool results"
+    else:
+        shown = ", ".join(f"{r.name or '?'}: {_shown(r.content)}" for r in results[-3:])
+        more = f"{len(results) - 3} more, then " if len(results) > 3 else ""
+        got = f"{_count(len(results), 'tool result')} ({more}{shown})"
+    return [f"tool_result: expected {what}{' ' + expectation if expectation else ''}, got {got}"]
+
+
+def _turns(turn: int | TurnRange) -> str:
+    if isinstance(turn, int):
+        return str(turn)
+    bounds = []
+    if turn.min is not None:
+        bounds.append(f"at least {turn.min}")
+    if turn.max is not None:
+        bounds.append(f"at most {turn.max}")
+    return " and ".join(bounds) or "any number"
 
 
 def _names(names: Sequence[str]) -> str:
@@ -114,6 +154,10 @@ def explain(match: Match, view: RequestView) -> list[str]:
     response_format = view.response_format or "text"
     if m.response_format is not None and m.response_format != response_format:
         misses.append(f"response_format: expected {m.response_format!r}, got {response_format!r}")
+    if m.turn is not None and not turn_ok(m.turn, view.turns):
+        misses.append(
+            f"turn: expected {_turns(m.turn)} assistant turns before this request, got {view.turns}"
+        )
     if m.tools is not None:
         absent = [name for name in m.tools if not offers(view, name)]
         if absent:
@@ -134,6 +178,8 @@ def explain(match: Match, view: RequestView) -> list[str]:
         misses += _explain_text("system", "system message", m.system, view.system)
     if m.any_message is not None:
         misses += _explain_any_message(m.any_message, view)
+    if m.tool_result is not None:
+        misses += _explain_tool_result(m.tool_result, view)
     for path, expected in (m.json_body or {}).items():
         actual = lookup(view.body, path)
         if not same(expected, actual):

@@ -16,8 +16,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from fakeopenai.scenario import Match, MessageCondition, TextCondition
-from fakeopenai.view import RequestView
+from fakeopenai.scenario import (
+    Match,
+    MessageCondition,
+    TextCondition,
+    ToolResultCondition,
+    TurnRange,
+)
+from fakeopenai.view import Message, RequestView
 
 __all__ = [
     "MISSING",
@@ -25,10 +31,13 @@ __all__ = [
     "header_ok",
     "lookup",
     "matches",
+    "message_ok",
     "model_ok",
     "offers",
     "same",
     "text_ok",
+    "tool_result_ok",
+    "turn_ok",
 ]
 
 _GLOB_CHARS = frozenset("*?[")
@@ -64,6 +73,8 @@ def _segments(path: str) -> tuple[tuple[str, int | None], ...]:
 
 
 def text_ok(cond: TextCondition, text: str) -> bool:
+    if cond.ignore_case:
+        return _text_ok_folded(cond, text)
     if cond.contains is not None:
         return cond.contains in text
     if cond.equals is not None:
@@ -73,16 +84,38 @@ def text_ok(cond: TextCondition, text: str) -> bool:
     return True  # no text test: the message existing is enough
 
 
+def _text_ok_folded(cond: TextCondition, text: str) -> bool:
+    """``text_ok`` with ``ignore_case``: casefolded strings, a case-blind regex."""
+    if cond.contains is not None:
+        return cond.contains.casefold() in text.casefold()
+    if cond.equals is not None:
+        return cond.equals.casefold() == text.casefold()
+    if cond.regex is not None:
+        # The inline flag keeps one compiled-pattern cache (the `_regex` helper) for both.
+        return _regex("(?i)" + cond.regex).search(text) is not None
+    return True
+
+
 def model_ok(pattern: str, model: str | None) -> bool:
     return model is not None and _glob_ok(pattern, model)
 
 
 def offers(view: RequestView, name: str) -> bool:
+    """Whether the request offers a tool called ``name`` (a name or a glob)."""
     # Plain loops, not any(<generator>), here and below: this runs on every request.
+    if _glob(name) is None:
+        for tool in view.tools:  # noqa: SIM110
+            if tool.name == name:
+                return True
+        return False
     for tool in view.tools:  # noqa: SIM110
-        if tool.name == name:
+        if _glob_ok(name, tool.name):
             return True
     return False
+
+
+def message_ok(cond: MessageCondition, message: Message) -> bool:
+    return (cond.role is None or cond.role == message.role) and text_ok(cond, message.text)
 
 
 def header_ok(headers: Mapping[str, str], name: str, pattern: str) -> bool:
@@ -90,11 +123,29 @@ def header_ok(headers: Mapping[str, str], name: str, pattern: str) -> bool:
     return value is not None and _glob_ok(pattern, value)
 
 
-def any_message_ok(cond: TextCondition, view: RequestView) -> bool:
+def any_message_ok(cond: MessageCondition, view: RequestView) -> bool:
     for message in view.messages:  # noqa: SIM110
-        if text_ok(cond, message.text):
+        if message_ok(cond, message):
             return True
     return False
+
+
+def tool_result_ok(cond: ToolResultCondition, view: RequestView) -> bool:
+    """Whether some tool answer (to a call of ``cond.name``, when given) holds the text."""
+    name = cond.name
+    for result in view.tool_results:
+        if name is not None and (result.name is None or not _glob_ok(name, result.name)):
+            continue
+        if text_ok(cond, result.content):
+            return True
+    return False
+
+
+def turn_ok(turn: int | TurnRange, turns: int) -> bool:
+    """``turn: N`` (exactly N assistant turns so far) or ``turn: {min, max}``."""
+    if isinstance(turn, int):
+        return turns == turn
+    return (turn.min is None or turns >= turn.min) and (turn.max is None or turns <= turn.max)
 
 
 def lookup(body: Mapping[str, Any], path: str) -> Any:
@@ -135,9 +186,7 @@ def same(expected: Any, actual: Any) -> bool:
 
 def _last_message_ok(cond: MessageCondition, view: RequestView) -> bool:
     last = view.last_message
-    if last is None:
-        return False
-    return (cond.role is None or cond.role == last.role) and text_ok(cond, last.text)
+    return last is not None and message_ok(cond, last)
 
 
 def _optional_text_ok(cond: TextCondition, text: str | None) -> bool:
@@ -163,6 +212,8 @@ def matches(match: Match, view: RequestView) -> bool:
         return False
     if m.response_format is not None and m.response_format != (view.response_format or "text"):
         return False
+    if m.turn is not None and not turn_ok(m.turn, view.turns):
+        return False
     if m.tools is not None:
         for name in m.tools:
             if not offers(view, name):
@@ -178,6 +229,8 @@ def matches(match: Match, view: RequestView) -> bool:
     if m.system is not None and not _optional_text_ok(m.system, view.system):
         return False
     if m.any_message is not None and not any_message_ok(m.any_message, view):
+        return False
+    if m.tool_result is not None and not tool_result_ok(m.tool_result, view):
         return False
     if m.json_body is not None:
         for path, expected in m.json_body.items():

@@ -56,6 +56,8 @@ __all__ = [
     "Scenario",
     "TextCondition",
     "ToolCall",
+    "ToolResultCondition",
+    "TurnRange",
     "Usage",
 ]
 
@@ -73,6 +75,7 @@ class TextCondition(_Model):
     contains: str | None = None
     equals: str | None = None
     regex: str | None = None
+    ignore_case: bool = Field(False, description="Compare case-insensitively.")
 
     @model_validator(mode="before")
     @classmethod
@@ -98,9 +101,29 @@ class TextCondition(_Model):
 
 
 class MessageCondition(TextCondition):
-    """``last_message``: a text condition plus the message's ``role``."""
+    """``last_message`` and ``any_message``: a text condition plus the message's ``role``."""
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"] | None = None
+
+
+class ToolResultCondition(TextCondition):
+    """``tool_result``: some tool answer to a call of function ``name`` (a glob) holds
+    this text (any tool answer when ``name`` is not given)."""
+
+    name: str | None = Field(None, description="The function the call named (name or glob).")
+
+
+class TurnRange(_Model):
+    """``turn: {min, max}``: bounds (inclusive) on the assistant turns in the history."""
+
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TurnRange:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
 
 
 class Match(_Model):
@@ -112,8 +135,18 @@ class Match(_Model):
     last_user: TextCondition | None = None
     last_message: MessageCondition | None = None
     system: TextCondition | None = None
-    any_message: TextCondition | None = None
-    tools: list[str] | None = Field(None, description="Tool names the request must offer.")
+    any_message: MessageCondition | None = None
+    tool_result: ToolResultCondition | None = Field(
+        None, description="Some tool answer to a call of this function holds this text."
+    )
+    turn: int | TurnRange | None = Field(
+        None,
+        description="Assistant turns already in the history (0 on the first call): "
+        "a number, or {min, max}.",
+    )
+    tools: list[str] | None = Field(
+        None, description="Tool names (or globs) the request must offer."
+    )
     tool_choice: str | None = Field(None, description="none, auto, required or a tool name.")
     response_format: Literal["text", "json_object", "json_schema"] | None = None
     header: dict[str, HeaderText] | None = Field(None, description="Header name → value or glob.")
@@ -123,6 +156,13 @@ class Match(_Model):
     scenario: str | None = Field(
         None, description="Only when the request names this scenario (X-Fakeopenai-Scenario)."
     )
+
+    @field_validator("turn", mode="before")
+    @classmethod
+    def _turn_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+            raise ValueError(f"turn must be a number of turns (0 or more), got {value!r}")
+        return value
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -206,6 +246,7 @@ def json_schema() -> dict[str, Any]:
 
     also("TextCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
     also("MessageCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
+    also("ToolResultCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
     also("ErrorSpec", {"type": "integer", "minimum": 400, "maximum": 599})
     defs["Match"]["properties"]["tools"]["anyOf"].insert(0, {"type": "string"})
 

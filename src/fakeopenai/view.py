@@ -36,6 +36,16 @@ class ToolSpec:
     strict: bool = False
 
 
+@record
+class ToolResult:
+    """One tool answer in the history: the function its call named (``None`` when no
+    call in the request has its id), the call id, and the answer's text."""
+
+    name: str | None
+    call_id: str | None
+    content: str
+
+
 @dataclass(slots=True)
 class RequestView:
     """What a rule can match on and a generator can read."""
@@ -53,6 +63,8 @@ class RequestView:
     inputs: list[str] = field(default_factory=list)
     scenario: str | None = None
     session: str | None = None
+    tool_results: list[ToolResult] = field(default_factory=list)
+    turns: int = 0  # assistant turns already in the history
 
     @property
     def last_message(self) -> Message | None:
@@ -169,10 +181,24 @@ def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) 
 def chat_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
     """Chat Completions: ``messages`` as they are."""
     view = _common("chat", body, headers)
+    names: dict[Any, str] = {}  # call id → function name, from the assistant's tool_calls
     for message in body.get("messages") or ():
         if isinstance(message, dict):
             role = message.get("role")
-            view.messages.append(Message(str(role), content_text(message.get("content"))))
+            text = content_text(message.get("content"))
+            view.messages.append(Message(str(role), text))
+            if role == "assistant":
+                view.turns += 1
+                _call_names(message.get("tool_calls"), names)
+            elif role == "tool":
+                call_id = message.get("tool_call_id")
+                key = call_id if isinstance(call_id, str) else None
+                view.tool_results.append(ToolResult(names.get(key), key, text))
+            elif role == "function":  # the legacy form names its function itself
+                name = message.get("name")
+                view.tool_results.append(
+                    ToolResult(name if isinstance(name, str) else None, None, text)
+                )
     view.response_format, view.response_schema = _format(body.get("response_format"))
     return view
 
@@ -187,23 +213,56 @@ def responses_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> Reque
     if isinstance(items, str):
         view.messages.append(Message("user", items))
     elif isinstance(items, list):
+        names: dict[Any, str] = {}
+        answering = False  # inside a run of output items (one assistant turn)
         for item in items:
             if not isinstance(item, dict):
                 continue
             kind = item.get("type")
+            role = item.get("role")
+            output = _model_output(kind, role)
+            if output and not answering:
+                view.turns += 1
+            answering = output
             if kind == "function_call_output":
-                output = item.get("output")
-                view.messages.append(Message("tool", content_text(output)))
+                answer = content_text(item.get("output"))
+                view.messages.append(Message("tool", answer))
+                call_id = item.get("call_id")
+                key = call_id if isinstance(call_id, str) else None
+                view.tool_results.append(ToolResult(names.get(key), key, answer))
             elif kind == "function_call":
                 # An earlier call echoed back (the Agents SDK does): in chat terms an
                 # assistant message with tool_calls and no text.
                 view.messages.append(Message("assistant", ""))
-            elif isinstance(item.get("role"), str):
-                view.messages.append(Message(item["role"], content_text(item.get("content"))))
+                name = item.get("name")
+                if isinstance(name, str):
+                    names[item.get("call_id")] = name
+            elif isinstance(role, str):
+                view.messages.append(Message(role, content_text(item.get("content"))))
     text = body.get("text")
     if isinstance(text, dict):
         view.response_format, view.response_schema = _format(text.get("format"))
     return view
+
+
+def _model_output(kind: Any, role: Any) -> bool:
+    """Whether a Responses input item is the model's own output, echoed back: an
+    assistant message, reasoning, or a call (``function_call``, ``web_search_call``...)."""
+    return (
+        role == "assistant"
+        or kind == "reasoning"
+        or (isinstance(kind, str) and kind.endswith("_call"))
+    )
+
+
+def _call_names(calls: Any, names: dict[Any, str]) -> None:
+    """Add each ``tool_calls`` entry's id → function name to ``names``."""
+    for call in calls if isinstance(calls, list) else ():
+        if isinstance(call, dict):
+            function = call.get("function")
+            name = function.get("name") if isinstance(function, dict) else None
+            if isinstance(name, str):
+                names[call.get("id")] = name
 
 
 def _strings(value: Any) -> list[str]:

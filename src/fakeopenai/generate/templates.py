@@ -2,7 +2,9 @@
 
 A reply string is a template when it holds ``{{``, ``{%`` or ``{#``. Templates see two
 names: ``request`` (the request body's fields, read-only, plus ``last_user``,
-``last_message``, ``system``, ``tools``, ``tool_result``, ``messages`` and ``body``) and
+``last_message``, ``system``, ``tools``, ``tool_result``, ``tool_results`` (every tool
+answer as ``{name, call_id, content}``, oldest first), ``turn``, ``messages`` and
+``body``) and
 ``faker`` (a seeded Faker; only its value-making methods). Undefined names are errors,
 not empty text, so a typo is reported instead of silently sent.
 
@@ -126,6 +128,11 @@ def request_context(view: RequestView) -> Mapping[str, Any]:
         system=view.system,
         tools=view.tool_names,
         tool_result=tool_texts[-1] if tool_texts else None,
+        tool_results=[
+            MappingProxyType({"name": r.name, "call_id": r.call_id, "content": r.content})
+            for r in view.tool_results
+        ],
+        turn=view.turns,
     )
     return MappingProxyType(fields)
 
