@@ -20,6 +20,7 @@ __all__ = [
     "Requests",
     "ScenarioError",
     "ServerStartError",
+    "UnfaithfulReplyError",
     "__version__",
     "create_app",
 ]
@@ -33,6 +34,7 @@ _LAZY = {
     "Requests": "fakeopenai.asserts",
     "ScenarioError": "fakeopenai.errors",
     "ServerStartError": "fakeopenai.errors",
+    "UnfaithfulReplyError": "fakeopenai.errors",
     "create_app": "fakeopenai.app",
 }
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         NoMatchError,
         ScenarioError,
         ServerStartError,
+        UnfaithfulReplyError,
     )
     from fakeopenai.fake import FakeOpenAI
     from fakeopenai.journal import Entry

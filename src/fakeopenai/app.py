@@ -26,6 +26,7 @@ from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
+from fakeopenai.plausible import reply_warnings
 from fakeopenai.respond import (
     Answer,
     ApiError,
@@ -177,6 +178,10 @@ class Api:
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
+        if decision.rule is not None:
+            entry.warnings = reply_warnings(view, filled, decision.label)
+            for warning in entry.warnings:
+                log.warning("%s", warning)
         extra = reply_headers(reply)
         if view.stream:
             frames = endpoint.frames(turn)

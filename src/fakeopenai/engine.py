@@ -45,6 +45,15 @@ class Decision:
         rule = self.rule.name if self.rule else "default"
         return f"{scenario}/{rule}/{self.step or 0}"
 
+    @property
+    def label(self) -> str:
+        """The rule for messages: ``'name' in scenario 's' (file:line)``."""
+        rule, scenario = self.rule, self.scenario
+        owner = scenario.name if scenario else ADDED
+        line = rule.line if rule else None
+        where = f"{scenario.source}:{line}" if scenario and line else owner
+        return f"{rule.name if rule else None!r} in scenario {owner!r} ({where})"
+
 
 class Engine:
     """Holds the loaded scenarios, the added rules and the sequence counters."""

@@ -57,5 +57,20 @@ class NoMatchError(FakeOpenAIError, AssertionError):
         super().__init__("\n".join([head, *(f"  - {miss}" for miss in self.misses)]))
 
 
+class UnfaithfulReplyError(FakeOpenAIError, AssertionError):
+    """Rules answered with replies the real API could not have sent for their requests
+    (``FakeOpenAI.check()``, strict mode). ``warnings`` holds one line per warning:
+    which request, which rule, what contradicts what, and the fix."""
+
+    def __init__(self, warnings: Sequence[str]) -> None:
+        self.warnings = list(warnings)
+        count = len(self.warnings)
+        head = (
+            f"fakeopenai: {count} repl{'ies' if count != 1 else 'y'} the real API could not "
+            "have sent:"
+        )
+        super().__init__("\n".join([head, *(f"  - {line}" for line in self.warnings)]))
+
+
 class ServerStartError(FakeOpenAIError):
     """The in-process server could not start (port in use, bad host, start-up timeout)."""

@@ -20,7 +20,13 @@ from typing import Any, TypeAlias
 
 from fakeopenai.app import create_app
 from fakeopenai.asserts import Requests
-from fakeopenai.errors import FakeOpenAIError, Issue, NoMatchError, ScenarioError
+from fakeopenai.errors import (
+    FakeOpenAIError,
+    Issue,
+    NoMatchError,
+    ScenarioError,
+    UnfaithfulReplyError,
+)
 from fakeopenai.journal import Entry
 from fakeopenai.loader import LoadedScenario, load_mapping, load_paths, load_rule
 from fakeopenai.serving import START_TIMEOUT, STOP_TIMEOUT, ServerThread
@@ -66,7 +72,9 @@ class FakeOpenAI:
     ``sources`` are scenario files, folders or mappings (none: generated replies).
     ``api_key`` makes the server require that key (else any key, or none, is accepted;
     ``.api_key`` is then a placeholder for clients). ``strict``: leaving the ``with``
-    block raises ``NoMatchError`` if a request matched no rule. ``options`` are further
+    block raises ``NoMatchError`` if a request matched no rule, and
+    ``UnfaithfulReplyError`` if a rule answered with a reply the real API could not have
+    sent for its request (a journal ``warning``) unless ``allow_warnings``. ``options`` are further
     server settings (``max_body``, ``default_latency``, ``emit_schema``, ...). Latency is
     zero unless a scenario asks for it.
     """
@@ -77,11 +85,13 @@ class FakeOpenAI:
         seed: int | None = None,
         api_key: str | None = None,
         strict: bool = True,
+        allow_warnings: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         **options: Any,
     ) -> None:
         self.strict = strict
+        self.allow_warnings = allow_warnings
         self.api_key = api_key or DEFAULT_KEY
         self.core = Core.build(settings=Settings.of(seed=seed, api_key=api_key, **options))
         if sources:
@@ -181,10 +191,15 @@ class FakeOpenAI:
 
     def check(self) -> None:
         """Raise ``NoMatchError`` listing every request no rule matched (with the closest
-        rule and the conditions it failed)."""
-        misses = self.requests.misses
+        rules and the conditions they failed); then, unless ``allow_warnings``,
+        ``UnfaithfulReplyError`` listing every reply the real API could not have sent."""
+        entries = self.requests
+        misses = entries.misses
         if misses:
             raise NoMatchError([miss_line(entry) for entry in misses])
+        warned = [line for entry in entries for line in warning_lines(entry)]
+        if warned and not self.allow_warnings:
+            raise UnfaithfulReplyError(warned)
 
     # assertions (see fakeopenai.asserts)
     def assert_called(self, times: int | None = None, **conditions: Any) -> Requests:
@@ -206,6 +221,16 @@ class FakeOpenAI:
     def __repr__(self) -> str:
         where = self.base_url if self._server.port else "not started"
         return f"<FakeOpenAI {where} scenarios={list(self.scenarios)!r}>"
+
+
+def warning_lines(entry: Entry) -> list[str]:
+    """Each warning of one request for ``UnfaithfulReplyError``: which request, then the
+    rule, what contradicts what, and the fix."""
+    asked = f"request #{entry.id} ({entry.method} {entry.path}"
+    if entry.last_user is not None:
+        said = entry.last_user
+        asked += f", last user message {said if len(said) <= 60 else said[:59] + '…'!r}"
+    return [f"{asked}): {w.removeprefix('fakeopenai: ')}" for w in entry.warnings]
 
 
 def miss_line(entry: Entry) -> str:

@@ -71,6 +71,7 @@ def row(entry: Entry) -> dict[str, Any]:
         "step": entry.step,
         "chaos": entry.chaos,
         "miss": entry.miss,
+        "warnings": len(entry.warnings),
         "error": (entry.error or {}).get("message"),
         "error_type": (entry.error or {}).get("type"),
         "status": entry.status,
@@ -147,7 +148,7 @@ class Feed:
 
 
 def _signature(data: dict[str, Any]) -> tuple[Any, ...]:
-    keys = ("status", "chunks", "completed", "client_disconnected", "fault", "rule", "miss")
+    keys = ("status", "chunks", "completed", "client_disconnected", "fault", "rule", "miss", "warnings")
     return (*(data[k] for k in keys), data["model"], data["done"], len(data["timings"]))
 
 

@@ -46,6 +46,8 @@ class Entry:
     fault: str | None = None
     reply: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    # What in the answer the real API could not have sent for this request (plausible)
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=perf_counter, repr=False)
     # The last user text as rules saw it (set from the request view, so it is right for

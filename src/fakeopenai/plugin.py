@@ -7,7 +7,9 @@ key ``fakeopenai_scenarios``, else none (generated replies). Loaded scenarios ar
 by path, so switching between per-test scenario files costs a dictionary lookup.
 
 Strict by default: a request that matched no rule fails the test (in its call phase,
-so it reports as a failure with the miss explained, not as a teardown error).
+so it reports as a failure with the miss explained, not as a teardown error), and so
+does a reply the real API could not have sent for its request (a journal warning),
+unless the test is marked ``@pytest.mark.fakeopenai(allow_warnings=True)``.
 
 This module imports only pytest and the standard library at import time: the server
 stack loads when a fixture is first used, so installing fakeopenai costs nothing at
@@ -35,6 +37,10 @@ OPT_OUT = (
     "fakeopenai is strict: unmatched requests fail the test. To allow them in this test, "
     "mark it @pytest.mark.fakeopenai(..., strict=False)."
 )
+ALLOW_WARNINGS = (
+    "fakeopenai is strict: a reply the real API could not have sent fails the test. To "
+    "allow such replies in this test, mark it @pytest.mark.fakeopenai(allow_warnings=True)."
+)
 
 
 # NamedTuple and a plain class rather than dataclasses: building a dataclass costs
@@ -46,28 +52,41 @@ class Wanted(NamedTuple):
     origin: str  # where they came from, for messages
     strict: bool
     seed: int | None = None
+    allow_warnings: bool = False
 
 
 class _Active:
     """The handle a running test uses, and the misses already reported for it."""
 
-    __slots__ = ("fake", "reported", "strict")
+    __slots__ = ("allow_warnings", "fake", "reported", "strict", "warned")
 
-    def __init__(self, fake: FakeOpenAI, strict: bool) -> None:
+    def __init__(self, fake: FakeOpenAI, strict: bool, allow_warnings: bool = False) -> None:
         self.fake = fake
         self.strict = strict
+        self.allow_warnings = allow_warnings
         self.reported: set[int] = set()
+        self.warned: set[int] = set()
 
     def unreported(self) -> str | None:
-        """The strict failure text for misses not reported yet (None: nothing to say)."""
-        from fakeopenai.errors import NoMatchError
-        from fakeopenai.fake import miss_line
+        """The strict failure text for misses and warnings not reported yet (None:
+        nothing to say)."""
+        from fakeopenai.errors import NoMatchError, UnfaithfulReplyError
+        from fakeopenai.fake import miss_line, warning_lines
 
-        misses = [e for e in self.fake.requests.misses if e.id not in self.reported]
+        entries = self.fake.requests
+        misses = [e for e in entries.misses if e.id not in self.reported]
         self.reported.update(e.id for e in misses)
-        if not misses or not self.strict:
+        warned = [e for e in entries if e.warnings and e.id not in self.warned]
+        self.warned.update(e.id for e in warned)
+        if not self.strict:
             return None
-        return f"{NoMatchError([miss_line(e) for e in misses])}\n{OPT_OUT}"
+        texts = []
+        if misses:
+            texts.append(f"{NoMatchError([miss_line(e) for e in misses])}\n{OPT_OUT}")
+        if warned and not self.allow_warnings:
+            lines = [line for e in warned for line in warning_lines(e)]
+            texts.append(f"{UnfaithfulReplyError(lines)}\n{ALLOW_WARNINGS}")
+        return "\n".join(texts) or None
 
 
 class _State:
@@ -148,28 +167,34 @@ def _wanted(item: pytest.Item, state: _State) -> Wanted:
     paths: tuple[Any, ...] | None = None
     options: dict[str, Any] = {}
     for mark in item.iter_markers(MARKER):  # closest first: function, class, module
-        unknown = sorted(set(mark.kwargs) - {"strict", "seed"})
+        unknown = sorted(set(mark.kwargs) - {"strict", "seed", "allow_warnings"})
         if unknown:
             _fail(
                 f"fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) {', '.join(unknown)}"
-                " (it takes scenario paths, strict= and seed=)"
+                " (it takes scenario paths, strict=, seed= and allow_warnings=)"
             )
         if paths is None and mark.args:
             paths = mark.args
         for key, value in mark.kwargs.items():
             options.setdefault(key, value)
     strict, seed = options.get("strict", state.strict), options.get("seed")
+    allow = options.get("allow_warnings", False)
     bad = [p for p in paths or () if not isinstance(p, str | os.PathLike)]
-    if bad or not isinstance(strict, bool) or not (seed is None or isinstance(seed, int)):
+    if (
+        bad
+        or not isinstance(strict, bool)
+        or not isinstance(allow, bool)
+        or not (seed is None or isinstance(seed, int))
+    ):
         _fail(
             "fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
-            f"strict=<bool> and seed=<int>; got paths {list(paths or ())!r}, "
-            f"strict={strict!r}, seed={seed!r}"
+            f"strict=<bool>, seed=<int> and allow_warnings=<bool>; got paths "
+            f"{list(paths or ())!r}, strict={strict!r}, seed={seed!r}, allow_warnings={allow!r}"
         )
     if paths is None:
-        return Wanted(state.default.paths, state.default.origin, strict, seed)
+        return Wanted(state.default.paths, state.default.origin, strict, seed, allow)
     resolved = _resolve(paths, [item.path.parent, Path(item.config.rootpath)])
-    return Wanted(resolved, f"@pytest.mark.fakeopenai on {item.nodeid}", strict, seed)
+    return Wanted(resolved, f"@pytest.mark.fakeopenai on {item.nodeid}", strict, seed, allow)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -201,9 +226,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and the session state (cheap: no server until a fixture)."""
     config.addinivalue_line(
         "markers",
-        "fakeopenai(*paths, strict=True, seed=None): scenarios for fake_openai in this test "
-        "(paths relative to the test file's folder, else the rootdir); strict=False allows "
-        "requests that match no rule.",
+        "fakeopenai(*paths, strict=True, seed=None, allow_warnings=False): scenarios for "
+        "fake_openai in this test (paths relative to the test file's folder, else the "
+        "rootdir); strict=False allows requests that match no rule; allow_warnings=True "
+        "allows replies the real API could not have sent.",
     )
     config.stash[_STATE] = _State(config)
 
@@ -270,7 +296,7 @@ def fake_openai(
     state = request.config.stash[_STATE]
     wanted = _wanted(item, state)
     state.prepare(fake_openai_server, wanted)
-    active = _Active(fake_openai_server, wanted.strict)
+    active = _Active(fake_openai_server, wanted.strict, wanted.allow_warnings)
     item.stash[_ACTIVE] = active
     yield fake_openai_server
     del item.stash[_ACTIVE]
