@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
 from fakeopenai.control import PREFIX as CONTROL_PREFIX
+from fakeopenai.conversations.history import Pending, keep, prepare
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
@@ -76,7 +77,10 @@ class Api:
         entry = core.journal.new(method, path, masked(headers), request_id(), arrived)
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
-            return await self._handle(method, route_path(scope), receive, headers, entry)
+            query = scope.get("query_string", b"")
+            return await self._handle(
+                method, route_path(scope), receive, headers, entry, query=query
+            )
         except ApiError as error:
             return error_response(error, entry)
         except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
@@ -92,12 +96,21 @@ class Api:
             )
 
     async def _handle(
-        self, method: str, path: str, receive: Any, headers: dict[str, str], entry: Entry
+        self,
+        method: str,
+        path: str,
+        receive: Any,
+        headers: dict[str, str],
+        entry: Entry,
+        *,
+        query: bytes = b"",
     ) -> Answer:
         core = self.core
         routed = route(method, path)
         if routed is None:
-            raise ApiError(404, f"Invalid URL ({method} {path})")
+            from fakeopenai.endpoints.stored import answer_state  # (stored responses...)
+
+            return await answer_state(core, (method, path, query), receive, headers, entry)
         key, deployment, model_id = routed
         check_key(core.settings, headers)
         if key == "models":
@@ -115,6 +128,9 @@ class Api:
         check_conversation = getattr(endpoint, "validate_conversation", None)
         if check_conversation is not None and core.settings.validate_conversation:
             check_conversation(body)
+        pending = None
+        if key == "responses":  # previous_response_id / conversation: history first
+            body, pending = prepare(core.state, body)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
         entry.seen_last_user = view.last_user
@@ -142,7 +158,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return self._answer(endpoint, view, reply, decision, entry)
+        return self._answer(endpoint, view, reply, decision, entry, pending=pending)
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -152,7 +168,14 @@ class Api:
         entry.step, entry.chaos = decision.step, decision.chaos
 
     def _answer(
-        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
+        self,
+        endpoint: Endpoint,
+        view: Any,
+        reply: Reply,
+        decision: Decision,
+        entry: Entry,
+        *,
+        pending: Pending | None = None,
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
@@ -177,6 +200,9 @@ class Api:
                 headers={"x-should-retry": "false"},
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
+        if pending is not None:  # a Responses answer to store: ids fixed, then kept
+            turn = endpoint.with_ids(turn)  # type: ignore[attr-defined]
+            keep(self.core.state, pending, endpoint.body(turn))
         entry.reply = filled.summary()
         if decision.rule is not None:
             entry.warnings = reply_warnings(view, filled, decision.label)

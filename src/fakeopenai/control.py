@@ -268,6 +268,7 @@ def control_routes(core: Core) -> list[Any]:
         count = len(journal)
         journal.clear()
         engine.reset()
+        core.state.clear()
         return JSONResponse({"deleted": count, "counters": "cleared"})
 
     async def unknown(request: Request) -> Response:

@@ -148,7 +148,16 @@ class Feed:
 
 
 def _signature(data: dict[str, Any]) -> tuple[Any, ...]:
-    keys = ("status", "chunks", "completed", "client_disconnected", "fault", "rule", "miss", "warnings")
+    keys = (
+        "status",
+        "chunks",
+        "completed",
+        "client_disconnected",
+        "fault",
+        "rule",
+        "miss",
+        "warnings",
+    )
     return (*(data[k] for k in keys), data["model"], data["done"], len(data["timings"]))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakeopenai.conversations.store import State
 from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import Journal
@@ -74,11 +75,13 @@ class Settings:
 
 @dataclass
 class Core:
-    """The state one server answers from: settings, rule engine, journal."""
+    """The state one server answers from: settings, rule engine, journal, and the
+    Responses API's stored responses and conversations."""
 
     settings: Settings
     engine: Engine
     journal: Journal
+    state: State = field(default_factory=State)
 
     @classmethod
     def build(

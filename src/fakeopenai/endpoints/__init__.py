@@ -22,6 +22,9 @@ class Turn:
     reply: Reply
     filled: Filled
     seed: int | None = None  # the scenario's (or server's) seed, for generated vectors
+    # Responses: the response and item ids, made once when the answer is also stored
+    # (``ResponsesEndpoint.with_ids``), so the stored copy and the wire agree.
+    ids: Any = None
 
 
 class Endpoint(Protocol):

@@ -28,6 +28,8 @@ from fakeopenai.wire.sse import Frame
 
 
 def _item_ids(turn: Turn) -> ItemIds:
+    if turn.ids is not None:
+        return turn.ids[1]  # type: ignore[no-any-return]
     calls = tuple(ids.item_id("fc_") for _ in turn.filled.tool_calls)
     return ItemIds(ids.item_id("msg_"), calls)
 
@@ -82,7 +84,15 @@ class ResponsesEndpoint:
         return responses_view(body, headers)
 
     def _meta(self, turn: Turn) -> Meta:
+        if turn.ids is not None:
+            return turn.ids[0]  # type: ignore[no-any-return]
         return Meta(ids.item_id("resp_"), int(time.time()), turn.filled.model)
+
+    def with_ids(self, turn: Turn) -> Turn:
+        """``turn`` with its ids fixed: ``body`` and ``frames`` then name the same
+        response and items (the stored copy is the one the client got)."""
+        fixed = (self._meta(turn), _item_ids(turn))
+        return Turn(turn.view, turn.reply, turn.filled, turn.seed, fixed)
 
     def body(self, turn: Turn) -> dict[str, Any]:
         filled = turn.filled

@@ -1,0 +1,147 @@
+"""Stored responses and conversations: bounded, thread-safe, cleared by ``reset()``.
+
+The real API keeps every response (``store`` defaults to true) for 30 days and every
+conversation until deleted. A fake that did the same would grow without end under a
+long-running ``fakeopenai serve``, so each kind is bounded and the oldest goes first:
+at most ``MAX_RESPONSES`` responses, ``MAX_CONVERSATIONS`` conversations, and
+``MAX_ITEMS`` items per conversation (its oldest items go, as the real API's
+``truncation: auto`` drops the start of a long conversation). A request that names an
+evicted response or conversation gets the same 404/400 as an unknown one.
+
+The server thread writes and the test thread or control API may read or reset, so one
+lock guards both maps. Stored values are treated as immutable once stored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_RESPONSES = 1_000
+MAX_CONVERSATIONS = 100
+MAX_ITEMS = 1_000
+
+
+@dataclass
+class StoredResponse:
+    """One kept response: the wire object, its own input items (each with an id), and
+    the response it continued, whose history comes first."""
+
+    response: dict[str, Any]
+    input_items: list[dict[str, Any]]
+    previous: str | None = None
+
+
+@dataclass
+class Conversation:
+    """One conversation: its object fields and its items, oldest first."""
+
+    id: str
+    created_at: int
+    metadata: dict[str, Any]
+    items: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "conversation",
+            "created_at": self.created_at,
+            "metadata": dict(self.metadata),
+        }
+
+
+class State:
+    """The Responses API's server-side state for one server (``Core.state``)."""
+
+    def __init__(
+        self,
+        max_responses: int = MAX_RESPONSES,
+        max_conversations: int = MAX_CONVERSATIONS,
+        max_items: int = MAX_ITEMS,
+    ) -> None:
+        self.lock = threading.Lock()
+        self.max_responses = max_responses
+        self.max_conversations = max_conversations
+        self.max_items = max_items
+        self._responses: OrderedDict[str, StoredResponse] = OrderedDict()
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+
+    # responses
+    def keep(self, stored: StoredResponse) -> None:
+        with self.lock:
+            self._responses[stored.response["id"]] = stored
+            while len(self._responses) > self.max_responses:
+                self._responses.popitem(last=False)
+
+    def response(self, response_id: str) -> StoredResponse | None:
+        with self.lock:
+            return self._responses.get(response_id)
+
+    def forget(self, response_id: str) -> bool:
+        with self.lock:
+            return self._responses.pop(response_id, None) is not None
+
+    def history(self, response_id: str) -> list[dict[str, Any]] | None:
+        """Every item before a response's successor: the chain's inputs and outputs,
+        oldest first; None when ``response_id`` is not stored. An evicted ancestor ends
+        the chain (its part of the history is gone, as after the API's 30 days)."""
+        with self.lock:
+            chain: list[StoredResponse] = []
+            current = self._responses.get(response_id)
+            if current is None:
+                return None
+            seen: set[str] = set()
+            while current is not None and current.response["id"] not in seen:
+                seen.add(current.response["id"])
+                chain.append(current)
+                current = self._responses.get(current.previous) if current.previous else None
+        items: list[dict[str, Any]] = []
+        for stored in reversed(chain):
+            items += stored.input_items
+            items += stored.response.get("output") or []
+        return items
+
+    # conversations
+    def open(self, conversation: Conversation) -> None:
+        with self.lock:
+            self._conversations[conversation.id] = conversation
+            while len(self._conversations) > self.max_conversations:
+                self._conversations.popitem(last=False)
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        with self.lock:
+            return self._conversations.get(conversation_id)
+
+    def close(self, conversation_id: str) -> bool:
+        with self.lock:
+            return self._conversations.pop(conversation_id, None) is not None
+
+    def append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
+        """Add items (each with its ``id``) to a conversation, dropping its oldest past
+        ``max_items``."""
+        with self.lock:
+            for item in items:
+                conversation.items[item["id"]] = item
+            while len(conversation.items) > self.max_items:
+                conversation.items.popitem(last=False)
+
+    def items(self, conversation: Conversation) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(conversation.items.values())
+
+    def remove_item(self, conversation: Conversation, item_id: str) -> bool:
+        with self.lock:
+            return conversation.items.pop(item_id, None) is not None
+
+    def clear(self) -> None:
+        """Forget every response and conversation (``reset()``, ``POST /_fakeopenai/reset``)."""
+        with self.lock:
+            self._responses.clear()
+            self._conversations.clear()
+
+    def counts(self) -> tuple[int, int]:
+        """(stored responses, conversations), for health and tests."""
+        with self.lock:
+            return len(self._responses), len(self._conversations)
