@@ -304,7 +304,9 @@ def test_marked(fake_openai):
     )
     run(pytester, "--strict-markers").assert_outcomes(passed=1)
     result = run(pytester, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.fakeopenai(*paths, strict=True, seed=None): *"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.fakeopenai(*paths, strict=True, seed=None, allow_warnings=False): *"]
+    )
 
 
 def test_header_without_scenarios_and_lenient_ini(pytester: pytest.Pytester) -> None:
