@@ -1,10 +1,10 @@
 """Stored Responses state stays bounded: N responses created, RSS reported along the way.
 
 Usage: ``python bench/bench_state.py [N] [--conversations]`` (default 100,000). Each
-request is a ``POST /v1/responses`` (``store`` defaults to true) that continues the
-previous one with ``previous_response_id``, so every answer is kept and each request
-walks the stored chain, through a real ``fakeopenai`` server on 127.0.0.1 (the
-``FakeOpenAI`` handle). With ``--conversations`` each request instead opens a
+request is a ``POST /v1/responses`` (``store`` defaults to true, so every answer is
+kept), through a real ``fakeopenai`` server on 127.0.0.1 (the ``FakeOpenAI`` handle),
+in agent loops of ``LOOP`` turns: each turn continues the previous one with
+``previous_response_id``. With ``--conversations`` each request instead opens a
 conversation and answers in it. Prints the resident set size every tenth of the run; a
 bounded store shows it levelling off once ``MAX_RESPONSES`` (or ``MAX_CONVERSATIONS``)
 is reached.
@@ -20,6 +20,9 @@ import httpx
 
 from fakeopenai import FakeOpenAI
 from fakeopenai.conversations import MAX_CONVERSATIONS, MAX_RESPONSES
+
+
+LOOP = 10
 
 
 def rss_mib() -> float:
@@ -48,7 +51,7 @@ def main() -> None:
             body: dict[str, object] = {"model": "gpt-4o", "input": f"Question number {n}?"}
             if conversations:
                 body["conversation"] = client.post("/conversations", json={}).json()["id"]
-            elif previous is not None:
+            elif previous is not None and n % LOOP:
                 body["previous_response_id"] = previous
             response = client.post("/responses", json=body)
             response.raise_for_status()
