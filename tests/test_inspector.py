@@ -221,6 +221,26 @@ def test_clicking_a_row_shows_the_request_and_the_reply(browser: Browser, fake: 
     assert browser.eval("location.hash") == f"#request={fake.requests.last.id}"
 
 
+def test_a_warning_is_tagged_in_the_row_and_told_in_full(
+    browser: Browser, fake: FakeOpenAI
+) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "hello, but call a tool"}],
+        "tools": [tool],
+        "tool_choice": "required",
+    }
+    HTTP.post(fake.base_url + "/chat/completions", json=body).raise_for_status()
+    browser.open(fake.url + "/_fakeopenai/")
+    (row,) = browser.wait(ROWS)
+    assert row[4].startswith("hello / greeting") and row[4].endswith("warning"), row
+    browser.eval("document.querySelector('#rows tr').click()")
+    shown = browser.wait("document.querySelector('#detail pre[data-part=warnings]')?.innerText")
+    assert shown == fake.requests.last.warnings[0]
+    assert "tool_choice is 'required'" in shown
+
+
 def test_the_clear_button_is_a_same_origin_write(browser: Browser, fake: FakeOpenAI) -> None:
     chat(fake, "hello, soon gone")
     browser.open(fake.url + "/_fakeopenai/")
