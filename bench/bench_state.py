@@ -21,7 +21,6 @@ import httpx
 from fakeopenai import FakeOpenAI
 from fakeopenai.conversations import MAX_CONVERSATIONS, MAX_RESPONSES
 
-
 LOOP = 10
 
 

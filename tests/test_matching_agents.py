@@ -262,3 +262,15 @@ def test_passed_conditions_count_and_ties_keep_file_order() -> None:
         limit=2,
     )
     assert [name for name, _ in ranked] == ["b", "a"]
+
+
+def test_a_misspelt_condition_gets_a_did_you_mean() -> None:
+    from fakeopenai.errors import ScenarioError
+    from fakeopenai.loader import load_mapping
+
+    spec = {"rules": [{"match": {"tool_reslt": {"nme": "f"}, "turn": {"mn": 1}}, "reply": {}}]}
+    with pytest.raises(ScenarioError) as caught:
+        load_mapping(spec, "agent.yaml")
+    text = str(caught.value)
+    assert "unknown key 'tool_reslt' (did you mean 'tool_result'?)" in text
+    assert "rules[0].match.turn: unknown key 'mn' (did you mean 'min'?)" in text

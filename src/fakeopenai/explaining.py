@@ -116,9 +116,9 @@ def _explain_tool_result(cond: ToolResultCondition, view: RequestView) -> list[s
     return [f"tool_result: expected {what}{' ' + expectation if expectation else ''}, got {got}"]
 
 
-def _turns(turn: int | TurnRange) -> str:
-    if isinstance(turn, int):
-        return str(turn)
+def _turns(turn: TurnRange) -> str:
+    if turn.min is not None and turn.min == turn.max:
+        return str(turn.min)
     bounds = []
     if turn.min is not None:
         bounds.append(f"at least {turn.min}")

@@ -141,10 +141,8 @@ def tool_result_ok(cond: ToolResultCondition, view: RequestView) -> bool:
     return False
 
 
-def turn_ok(turn: int | TurnRange, turns: int) -> bool:
-    """``turn: N`` (exactly N assistant turns so far) or ``turn: {min, max}``."""
-    if isinstance(turn, int):
-        return turns == turn
+def turn_ok(turn: TurnRange, turns: int) -> bool:
+    """``turn: {min, max}`` (``turn: N`` is ``{min: N, max: N}``)."""
     return (turn.min is None or turns >= turn.min) and (turn.max is None or turns <= turn.max)
 
 

@@ -139,7 +139,7 @@ class Match(_Model):
     tool_result: ToolResultCondition | None = Field(
         None, description="Some tool answer to a call of this function holds this text."
     )
-    turn: int | TurnRange | None = Field(
+    turn: TurnRange | None = Field(
         None,
         description="Assistant turns already in the history (0 on the first call): "
         "a number, or {min, max}.",
@@ -160,9 +160,14 @@ class Match(_Model):
     @field_validator("turn", mode="before")
     @classmethod
     def _turn_number(cls, value: Any) -> Any:
-        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
-            raise ValueError(f"turn must be a number of turns (0 or more), got {value!r}")
-        return value
+        """``turn: N`` is ``{min: N, max: N}``."""
+        if isinstance(value, dict) or value is None:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(
+                f"turn must be a number of turns (0 or more) or {{min, max}}, got {value!r}"
+            )
+        return {"min": value, "max": value}
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -248,6 +253,7 @@ def json_schema() -> dict[str, Any]:
     also("MessageCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
     also("ToolResultCondition", {"type": "string", "description": "Shorthand for {contains: …}."})
     also("ErrorSpec", {"type": "integer", "minimum": 400, "maximum": 599})
+    also("TurnRange", {"type": "integer", "minimum": 0, "description": "Exactly this many."})
     defs["Match"]["properties"]["tools"]["anyOf"].insert(0, {"type": "string"})
 
     def numbers_in_headers(node: Any) -> None:
