@@ -132,8 +132,10 @@ def test_responses_output_without_its_call_is_400(client: openai.OpenAI) -> None
         "status": "completed",
     }
     assert client.responses.create(model="gpt-4o", input=[echoed, output]).output_text == "ok"
+    # with previous_response_id the call may live server-side: not checked here
+    earlier = client.responses.create(model="gpt-4o", input="hi")
     chained = client.responses.create(
-        model="gpt-4o", input=[output], previous_response_id="resp_earlier"
+        model="gpt-4o", input=[output], previous_response_id=earlier.id
     )
     assert chained.output_text == "ok"
 
