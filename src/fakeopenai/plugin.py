@@ -180,12 +180,8 @@ def _wanted(item: pytest.Item, state: _State) -> Wanted:
     strict, seed = options.get("strict", state.strict), options.get("seed")
     allow = options.get("allow_warnings", False)
     bad = [p for p in paths or () if not isinstance(p, str | os.PathLike)]
-    if (
-        bad
-        or not isinstance(strict, bool)
-        or not isinstance(allow, bool)
-        or not (seed is None or isinstance(seed, int))
-    ):
+    flags_ok = isinstance(strict, bool) and isinstance(allow, bool)
+    if bad or not flags_ok or not (seed is None or isinstance(seed, int)):
         _fail(
             "fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
             f"strict=<bool>, seed=<int> and allow_warnings=<bool>; got paths "
