@@ -95,7 +95,12 @@ def check_yaml(example: Example) -> None:
     except ScenarioError as exc:
         first = _first_line(example)
         issues = [
-            Issue(where, first + issue.line - 1 if issue.line else first, issue.location, issue.message)
+            Issue(
+                where,
+                first + issue.line - 1 if issue.line else first,
+                issue.location,
+                issue.message,
+            )
             for issue in exc.issues
         ]
         listed = "\n".join(f"  {issue}" for issue in issues)
@@ -108,7 +113,9 @@ def check_yaml(example: Example) -> None:
     _state(example).scenario = data if isinstance(data, dict) else None
 
 
-def _marks(function: Callable[..., Any], namespace: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+def _marks(
+    function: Callable[..., Any], namespace: dict[str, Any]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
     """The closest ``fakeopenai`` marker with paths (the function's, then the block's
     module-level ``pytestmark``), as the plugin reads it: paths, and strict/seed."""
     module_marks = namespace.get("pytestmark", [])
@@ -127,7 +134,9 @@ def _marks(function: Callable[..., Any], namespace: dict[str, Any]) -> tuple[tup
 
 
 @contextmanager
-def _fixtures(function: Callable[..., Any], state: _Page, namespace: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _fixtures(
+    function: Callable[..., Any], state: _Page, namespace: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
     wanted = list(inspect.signature(function).parameters)
     unknown = [name for name in wanted if name not in FIXTURES]
     if unknown:

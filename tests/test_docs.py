@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docs_runner import ROOT, DocsFailure, pages, run_page
 
+from docs_runner import ROOT, DocsFailure, pages, run_page
 from fakeopenai import NoMatchError
 
 PAGES = pages()
@@ -98,7 +98,7 @@ import openai
 def test_misses(fake_openai):
     client = openai.OpenAI(base_url=fake_openai.base_url, api_key="x", max_retries=0)
     try:
-        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "bye"}])
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
     except openai.NotFoundError:
         pass
 ```
