@@ -3,6 +3,7 @@ broken block fails with its page and line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,18 @@ def test_an_unknown_fixture_is_named(tmp_path: Path) -> None:
     text = "```python\ndef test_x(openai_client):\n    pass\n```\n"
     with pytest.raises(DocsFailure, match="test_x asks for 'openai_client'"):
         run_page(page(tmp_path, text))
+
+
+def test_the_readmes_links_into_docs_exist() -> None:
+    """mkdocs checks the links between pages; the README is not one, so check it here."""
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [target for target in targets if "://" not in target]
+    assert local, "the README links into docs/"
+    missing = [target for target in local if not (ROOT / target).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
+
+
+def test_the_readme_fits_on_a_screen_or_two() -> None:
+    """Issue 14: the README is the front door, at most 12 KB; the rest lives in docs/."""
+    assert len((ROOT / "README.md").read_bytes()) <= 12 * 1024
