@@ -5,7 +5,8 @@
   give them: ``fake_openai`` (a real server, loaded with the function's
   ``@pytest.mark.fakeopenai(...)`` paths, else with the page's latest ```yaml block, else
   with nothing: generated text; strict unless the marker says ``strict=False``),
-  ``fake_openai_env``, ``monkeypatch`` and ``tmp_path``. ``async def`` tests are run too.
+  ``fake_openai_env``, ``fake_openai_server`` (the same server), ``monkeypatch`` and
+  ``tmp_path``. ``async def`` tests are run too.
 - ```yaml blocks must be complete scenario documents: fakeopenai's own loader checks
   them, and a problem is reported at its line in the page.
 - ``<!-- skip: next -->`` (Sybil's skip directive) leaves the next block out.
@@ -39,7 +40,7 @@ from fakeopenai.plugin import environment
 ROOT = Path(__file__).resolve().parent.parent
 
 STATE = "__fakeopenai_docs__"  # the page's runner state, in the page's namespace
-FIXTURES = ("fake_openai", "fake_openai_env", "monkeypatch", "tmp_path")
+FIXTURES = ("fake_openai", "fake_openai_env", "fake_openai_server", "monkeypatch", "tmp_path")
 
 
 class DocsFailure(AssertionError):
@@ -151,14 +152,14 @@ def _fixtures(
         given: dict[str, Any] = {"monkeypatch": monkeypatch}
         if "tmp_path" in wanted:
             given["tmp_path"] = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        if {"fake_openai", "fake_openai_env"} & set(wanted):
+        if {"fake_openai", "fake_openai_env", "fake_openai_server"} & set(wanted):
             fake = state.server()
             paths, options = _marks(function, namespace)
             fake.reset()
             fake.seed = options.get("seed")
             scenario = state.scenario
             fake.load(*paths) if paths else fake.load(*([scenario] if scenario else []))
-            given["fake_openai"] = given["fake_openai_env"] = fake
+            given["fake_openai"] = given["fake_openai_env"] = given["fake_openai_server"] = fake
             if "fake_openai_env" in wanted:
                 for name, value in environment(fake).items():
                     monkeypatch.setenv(name, value)

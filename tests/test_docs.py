@@ -128,3 +128,20 @@ def test_the_readmes_links_into_docs_exist() -> None:
 def test_the_readme_fits_on_a_screen_or_two() -> None:
     """Issue 14: the README is the front door, at most 12 KB; the rest lives in docs/."""
     assert len((ROOT / "README.md").read_bytes()) <= 12 * 1024
+
+
+def test_an_async_test_function_runs(tmp_path: Path) -> None:
+    test = """```python
+import openai
+
+async def test_greets(fake_openai):
+    client = openai.AsyncOpenAI(base_url=fake_openai.base_url, api_key="x")
+    reply = await client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
+    )
+    assert reply.choices[0].message.content == "Bye!"
+```
+"""
+    with pytest.raises(DocsFailure, match="AssertionError"):
+        run_page(page(tmp_path, GREETING + test))
+    run_page(page(tmp_path, GREETING + test.replace("Bye!", "Hi!")))
