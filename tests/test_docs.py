@@ -145,3 +145,25 @@ async def test_greets(fake_openai):
     with pytest.raises(DocsFailure, match="AssertionError"):
         run_page(page(tmp_path, GREETING + test))
     run_page(page(tmp_path, GREETING + test.replace("Bye!", "Hi!")))
+
+
+def test_every_cli_command_and_option_is_documented() -> None:
+    """The CLI reference cannot fall behind the CLI: every command and every option of
+    ``fakeopenai --help`` is named somewhere in docs/ (the reference, or a guide)."""
+    import click
+
+    from fakeopenai.cli import main
+
+    text = "\n".join(path.read_text() for path in (ROOT / "docs").rglob("*.md"))
+    undocumented = []
+    for name, command in main.commands.items():
+        if f"fakeopenai {name}" not in text:
+            undocumented.append(f"the command `fakeopenai {name}`")
+        for param in command.params:
+            if isinstance(param, click.Option):
+                flags = [flag for flag in param.opts if flag.startswith("--")]
+                if flags and not any(f"`{flag}" in text for flag in flags):
+                    undocumented.append(f"`fakeopenai {name} {flags[0]}`")
+    assert not undocumented, "not in docs/ (add it to docs/reference/cli.md): " + ", ".join(
+        undocumented
+    )
