@@ -167,3 +167,32 @@ def test_every_cli_command_and_option_is_documented() -> None:
     assert not undocumented, "not in docs/ (add it to docs/reference/cli.md): " + ", ".join(
         undocumented
     )
+
+
+def test_every_scenario_key_is_documented() -> None:
+    """Every key of the scenario format (each pydantic model of fakeopenai.scenario and
+    fakeopenai.reply) is named somewhere in docs/."""
+    import inspect
+
+    import pydantic
+
+    import fakeopenai.reply
+    import fakeopenai.scenario
+
+    text = "\n".join(path.read_text() for path in (ROOT / "docs").rglob("*.md"))
+    models = {
+        model
+        for module in (fakeopenai.scenario, fakeopenai.reply)
+        for _, model in inspect.getmembers(module, inspect.isclass)
+        if issubclass(model, pydantic.BaseModel) and model.__module__.startswith("fakeopenai")
+    }
+    undocumented = sorted(
+        f"{model.__name__}.{field.alias or name}"
+        for model in models
+        for name, field in model.model_fields.items()
+        if not re.search(rf"\b{re.escape(field.alias or name)}\b", text)
+    )
+    assert not undocumented, (
+        "scenario keys not in docs/ (add them to docs/reference/scenarios.md): "
+        + ", ".join(undocumented)
+    )
