@@ -132,12 +132,22 @@ def test_responses_output_without_its_call_is_400(client: openai.OpenAI) -> None
         "status": "completed",
     }
     assert client.responses.create(model="gpt-4o", input=[echoed, output]).output_text == "ok"
-    # with previous_response_id the call may live server-side: not checked here
-    earlier = client.responses.create(model="gpt-4o", input="hi")
+    # with previous_response_id the call may live server-side, in the stored history
+    earlier = client.responses.create(model="gpt-4o", input=[echoed])
     chained = client.responses.create(
         model="gpt-4o", input=[output], previous_response_id=earlier.id
     )
     assert chained.output_text == "ok"
+    unrelated = client.responses.create(model="gpt-4o", input="hi")
+    error = refused(
+        lambda: client.responses.create(
+            model="gpt-4o", input=[output], previous_response_id=unrelated.id
+        )
+    )
+    assert body_of(error)[:2] == (
+        "No tool call found for function call output with call_id call_x.",
+        "input",
+    )
 
 
 def test_validation_can_be_switched_off() -> None:

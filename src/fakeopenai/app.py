@@ -130,7 +130,7 @@ class Api:
             check_conversation(body)
         pending = None
         if key == "responses":  # previous_response_id / conversation: history first
-            body, pending = prepare(core.state, body)
+            body, pending = prepare(core.state, body, check=core.settings.validate_conversation)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
         entry.seen_last_user = view.last_user

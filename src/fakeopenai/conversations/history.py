@@ -49,8 +49,13 @@ def conversation_not_found(conversation_id: str, param: str | None = None) -> Ap
     )
 
 
-def prepare(state: State, body: dict[str, Any]) -> tuple[dict[str, Any], Pending | None]:
-    """The body rules see (history first) and what to keep afterwards (None: nothing)."""
+def prepare(
+    state: State, body: dict[str, Any], *, check: bool = True
+) -> tuple[dict[str, Any], Pending | None]:
+    """The body rules see (history first) and what to keep afterwards (None: nothing).
+    With ``check``, a ``function_call_output`` must answer a call of the history or the
+    request (the API's 400 otherwise; ``endpoints.conversation`` checks requests that
+    continue nothing)."""
     previous = body.get("previous_response_id")
     given = body.get("conversation")
     store = body.get("store") is not False
@@ -90,9 +95,22 @@ def prepare(state: State, body: dict[str, Any]) -> tuple[dict[str, Any], Pending
         history = state.items(conversation)
     own = stored_input(body.get("input"))
     pending = Pending(store, own, previous, conversation)
+    if check and (previous is not None or conversation is not None):
+        _answers_a_call(history + own)
     if not history:
         return body, pending
     return {**body, "input": history + own}, pending
+
+
+def _answers_a_call(items: list[dict[str, Any]]) -> None:
+    calls = {item.get("call_id") for item in items if item.get("type") == "function_call"}
+    for item in items:
+        if item.get("type") == "function_call_output" and item.get("call_id") not in calls:
+            raise ApiError(
+                400,
+                f"No tool call found for function call output with call_id {item.get('call_id')}.",
+                param="input",
+            )
 
 
 def keep(state: State, pending: Pending, response: dict[str, Any]) -> None:

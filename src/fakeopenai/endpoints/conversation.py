@@ -11,7 +11,8 @@ message with ``tool_calls`` just before it (other tool messages may sit between)
 every such call is answered before the next non-tool message. Responses: a
 ``function_call_output`` answers a call found in the same ``input`` (the Agents SDK echoes
 earlier ``function_call`` items there); with ``previous_response_id`` or a
-``conversation`` the call may live server-side, so nothing is checked.
+``conversation`` the call may live server-side, so ``conversations.history`` checks it
+against the stored history instead.
 """
 
 from __future__ import annotations
