@@ -200,9 +200,11 @@ class Api:
                 headers={"x-should-retry": "false"},
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
+        kept = None
         if pending is not None:  # a Responses answer to store: ids fixed, then kept
             turn = endpoint.with_ids(turn)  # type: ignore[attr-defined]
-            keep(self.core.state, pending, endpoint.body(turn))
+            kept = endpoint.body(turn)  # (also the non-streamed body: built once)
+            keep(self.core.state, pending, kept)
         entry.reply = filled.summary()
         if decision.rule is not None:
             entry.warnings = reply_warnings(view, filled, decision.label)
@@ -227,7 +229,7 @@ class Api:
             body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
             extra.update(link)
         else:
-            body = endpoint.body(turn) if encoded is None else encoded(turn)
+            body = kept or (endpoint.body(turn) if encoded is None else encoded(turn))
         entry.completed = True
         return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
 

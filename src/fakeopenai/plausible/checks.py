@@ -19,6 +19,7 @@ from fakeopenai.view import RequestView
 
 _NOT_A_NAME = frozenset({"auto", "required", "none", "allowed_tools", "function", "custom"})
 _SHOWN = 60
+_UNFORCED = (None, "auto", "none")
 
 
 def _shown(text: str) -> str:
@@ -133,8 +134,8 @@ def contradictions(view: RequestView, filled: Filled) -> list[str]:
     each, without the rule). Empty for a faithful answer."""
     if view.endpoint not in ("chat", "responses"):
         return []
-    if not view.tools and view.response_schema is None and not _any_calls(filled):
-        return []  # the common case: nothing that could contradict (n > 1 included)
+    if view.response_schema is None and view.tool_choice in _UNFORCED and not _any_calls(filled):
+        return []  # text where text is allowed: nothing could contradict (n > 1 included)
     found: list[str] = []
     for choice in filled.choices:
         for check in (_text_when_forced, _calls, _structured):
@@ -145,4 +146,8 @@ def contradictions(view: RequestView, filled: Filled) -> list[str]:
 def reply_warnings(view: RequestView, filled: Filled, rule: str) -> list[str]:
     """Each contradiction as a journal warning naming ``rule`` (``'name' in scenario 's'
     (file:line)``)."""
+    if not (view.tools or filled.tool_calls or filled.extra_choices) and (
+        view.response_schema is None
+    ):
+        return []  # the common case, in a few attribute reads (every matched request)
     return [f"fakeopenai: rule {rule} {text}." for text in contradictions(view, filled)]
