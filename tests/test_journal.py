@@ -167,7 +167,8 @@ def test_where_takes_values_regexes_and_predicates() -> None:
 
 
 def test_where_refuses_unknown_conditions() -> None:
-    with pytest.raises(TypeError, match=r"^fakeopenai: unknown condition rul \(known: body, "):
+    expected = r"^fakeopenai: unknown condition rul \(did you mean rule=\? known: body, "
+    with pytest.raises(TypeError, match=expected):
         JOURNAL.where(rul="x")
 
 
