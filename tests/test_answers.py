@@ -24,7 +24,7 @@ from fakeopenai.view import Message, RequestView
 
 MD = MarkdownIt("commonmark").enable("table")
 ASKS = (
-    "hi",
+    "reverse a list?",
     "How do I paginate results in my API?",
     "My nightly import job got slower after the last release, what should I look at first?",
     "Explain how database indexes work, step by step, with an example",
@@ -90,12 +90,21 @@ def test_answers_are_sized_to_the_prompt(prompt: str) -> None:
 
 
 def test_short_prompts_get_short_answers_and_long_asks_long_ones() -> None:
-    assert size("hi") == TERSE
+    assert size("reverse a list?") == TERSE
     assert size("Explain how a B-tree index speeds up a query") == LONG
     assert size("word " * 100) == LONG
-    terse = [len(answer(s, prompt="hi").split()) for s in range(30)]
+    terse = [len(answer(s, prompt=ASKS[0]).split()) for s in range(30)]
     long = [len(answer(s, prompt=ASKS[3]).split()) for s in range(30)]
     assert max(terse) < 100 < 180 < min(long)
+
+
+def test_a_greeting_or_thanks_gets_a_line_back() -> None:
+    for seed in range(10):
+        for prompt in ("hi", "Hello there!", "good morning"):
+            assert len(answer(seed, prompt=prompt).split()) <= 12
+        assert answer(seed, prompt="thanks so much").startswith(("You're", "Glad", "Any"))
+    assert len(answer(1, prompt="hi, how do I sort a list of dicts by a key?").split()) > 30
+    assert "```" in answer(1, "code", prompt="hi")  # a code answer stays code
 
 
 def test_prose_has_no_markup_and_code_leads_with_a_fenced_block() -> None:

@@ -34,6 +34,13 @@ _LONG_ASK = re.compile(
 )
 
 
+_SMALL_TALK = re.compile(
+    r"^\W*(?:(?P<thanks>thanks|thank you|thx|cheers)|hi|hello|hey|hiya|good "
+    r"(?:morning|afternoon|evening))\b[\s\W]*(?:there|again|so much|a lot)?[\s\W]*$",
+    re.IGNORECASE,
+)
+
+
 def size(prompt: str | None) -> tuple[int, int]:
     """The word range of an answer to ``prompt`` (``None``: no prompt, a medium one)."""
     if prompt is None:
@@ -117,6 +124,10 @@ def compose(fake: Any, style: Style, prompt: str | None) -> str:
     """An answer to ``prompt`` in ``style``, from ``fake`` (seeded by the caller: its
     ``random`` drives every choice, its providers give names, places and numbers)."""
     rng: random.Random = fake.random
+    talk = _SMALL_TALK.match(prompt) if style != "code" and prompt is not None else None
+    if talk:  # "hi" or "thanks" gets a line back
+        lines = phrases.THANKS if talk.group("thanks") else phrases.GREETINGS
+        return phrases.fill(rng.choice(lines), rng)
     low, high = size(prompt)
     target = rng.randint(low, high)
     if style == "prose":

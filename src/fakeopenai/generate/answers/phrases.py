@@ -139,6 +139,18 @@ SENTENCES = (
     "You will know it works when {thing} stops showing {problem}.",
     "Starting with {subject} pays off, since {thing} depends on it.",
 )
+# Answers to a greeting or to thanks: real assistants answer those in a line.
+GREETINGS = (
+    "Hi! What are you working on today?",
+    "Hello! How can I help you today?",
+    "Hey there. What would you like to look at first?",
+    "Hi! Ask me anything about {subject}, code or data.",
+)
+THANKS = (
+    "You're welcome! Let me know if anything else comes up.",
+    "Glad to help. Is there anything else you want to check?",
+    "Any time. Good luck with {thing}!",
+)
 CLOSERS = (
     "Let me know if you want me to go deeper into any of these.",
     "I hope that helps, and feel free to share the error if it persists.",
