@@ -15,6 +15,7 @@ give the same answer. Faker itself only supplies names, places and numbers.
 
 from __future__ import annotations
 
-from fakeopenai.generate.answers.compose import STYLES, Style, compose, size
+from fakeopenai.generate.answers.compose import STYLES, compose, size
+from fakeopenai.reply import Style
 
 __all__ = ["STYLES", "Style", "compose", "size"]

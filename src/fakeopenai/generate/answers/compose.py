@@ -18,12 +18,12 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, get_args
 
 from fakeopenai.generate.answers import blocks, phrases
+from fakeopenai.reply import Style
 
-Style = Literal["prose", "markdown", "code"]
-STYLES: tuple[Style, ...] = ("prose", "markdown", "code")
+STYLES: tuple[Style, ...] = get_args(Style)
 
 # Answer lengths in words, by what the prompt asks: (lowest, highest).
 SHORT, MEDIUM, LONG, TERSE = (40, 110), (90, 220), (220, 450), (20, 50)
