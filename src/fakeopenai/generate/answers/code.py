@@ -52,6 +52,18 @@ JAVASCRIPT = (
   .map((item) => ({{ id: item.id, label: item.name.trim() }}));
 
 console.log(`${{{nouns}.length}} {nouns} ready`);""",
+    """export function {Noun}List({{ {nouns} }}) {{
+  if ({nouns}.length === 0) {{
+    return <p>No {nouns} yet.</p>;
+  }}
+  return (
+    <ul>
+      {{{nouns}.map(({noun}) => (
+        <li key={{{noun}.id}}>{{{noun}.name}}</li>
+      ))}}
+    </ul>
+  );
+}}""",
 )
 TYPESCRIPT = (
     """interface {Noun} {{
@@ -64,6 +76,15 @@ export function latest(items: {Noun}[], count = {small}): {Noun}[] {{
   return [...items]
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
     .slice(0, count);
+}}""",
+    """type Result<T> = {{ ok: true; value: T }} | {{ ok: false; error: string }};
+
+export async function {verb}{Noun}(id: number): Promise<Result<{Noun}>> {{
+  try {{
+    return {{ ok: true, value: await api.{nouns}.get(id) }};
+  }} catch (err) {{
+    return {{ ok: false, error: String(err) }};
+  }}
 }}""",
 )
 BASH = (
@@ -114,12 +135,30 @@ YAML = (
   owner: {name}
   regions:
     - {city}""",
+    """name: tests
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -e '.[test]'
+      - run: pytest -q --maxfail={small}""",
 )
 GO = (
     """func {Verb}{Noun}(ctx context.Context, id int) (*{Noun}, error) {{
 	ctx, cancel := context.WithTimeout(ctx, {seconds}*time.Second)
 	defer cancel()
 	return store.Get(ctx, id)
+}}""",
+    """func handle{Noun}s(w http.ResponseWriter, r *http.Request) {{
+	{nouns}, err := store.List(r.Context(), {small})
+	if err != nil {{
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode({nouns})
 }}""",
 )
 
