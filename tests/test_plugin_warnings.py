@@ -66,7 +66,7 @@ def test_a_warning_fails_a_strict_test_unless_allowed(pytester: pytest.Pytester)
     result.assert_outcomes(passed=1, failed=1)
     assert failure(result, "call") == (
         "fakeopenai: 1 reply the real API could not have sent:\n"
-        "  - request #1 (POST /v1/chat/completions, last user message 'hi'): rule "
+        "  - request 1 (POST /v1/chat/completions; journal #1; last user message 'hi'): rule "
         f"'says-text' in scenario 'forced' ({pytester.path / 'forced.yaml'}:3) replied with "
         "text 'Hello!', but the request's tool_choice is 'required': the real API always "
         "answers it with a tool call. Fix: script tool_calls (or `tool_calls: auto`) for "

@@ -238,8 +238,8 @@ def test_check_raises_unless_warnings_are_allowed() -> None:
         fake.allow_warnings = True
     assert str(caught.value).startswith(
         "fakeopenai: 1 reply the real API could not have sent:\n"
-        f"  - request #{fake.requests.last.id} (POST /v1/chat/completions, last user message "
-        "'a person'): rule 'person' in scenario 'agent' (agent) replied with"
+        f"  - request 1 (POST /v1/chat/completions; journal #{fake.requests.last.id}; last "
+        "user message 'a person'): rule 'person' in scenario 'agent' (agent) replied with"
     )
 
 

@@ -18,19 +18,22 @@ pytest start-up (tests/test_plugin_process.py checks it).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
+
+from fakeopenai.plugin_markers import Wanted, search_dirs
+from fakeopenai.plugin_markers import fail as _fail
+from fakeopenai.plugin_markers import resolve as _resolve
+from fakeopenai.plugin_markers import wanted as _wanted
 
 if TYPE_CHECKING:
     from fakeopenai.errors import ScenarioError
     from fakeopenai.fake import FakeOpenAI
     from fakeopenai.loader import LoadedScenario
 
-MARKER = "fakeopenai"
 INI_SCENARIOS = "fakeopenai_scenarios"
 INI_STRICT = "fakeopenai_strict"
 OPT_OUT = (
@@ -43,18 +46,8 @@ ALLOW_WARNINGS = (
 )
 
 
-# NamedTuple and a plain class rather than dataclasses: building a dataclass costs
-# about a millisecond at import, and this module is imported by every pytest run.
-class Wanted(NamedTuple):
-    """What one test asks of the server."""
-
-    paths: tuple[str, ...]  # resolved scenario paths, in load order
-    origin: str  # where they came from, for messages
-    strict: bool
-    seed: int | None = None
-    allow_warnings: bool = False
-
-
+# A plain class rather than a dataclass: building a dataclass costs about a millisecond
+# at import, and this module is imported by every pytest run.
 class _Active:
     """The handle a running test uses, and the misses already reported for it."""
 
@@ -71,20 +64,23 @@ class _Active:
         """The strict failure text for misses and warnings not reported yet (None:
         nothing to say)."""
         from fakeopenai.errors import NoMatchError, UnfaithfulReplyError
-        from fakeopenai.fake import miss_line, warning_lines
+        from fakeopenai.fake import miss_line, numbered_misses, warning_lines
 
+        # numbered within this test: the journal is reset for every test
         entries = self.fake.requests
-        misses = [e for e in entries.misses if e.id not in self.reported]
-        self.reported.update(e.id for e in misses)
-        warned = [e for e in entries if e.warnings and e.id not in self.warned]
-        self.warned.update(e.id for e in warned)
+        misses = [m for m in numbered_misses(entries) if m[1].id not in self.reported]
+        self.reported.update(e.id for _, e in misses)
+        warned = [
+            (n, e) for n, e in enumerate(entries, 1) if e.warnings and e.id not in self.warned
+        ]
+        self.warned.update(e.id for _, e in warned)
         if not self.strict:
             return None
         texts = []
         if misses:
-            texts.append(f"{NoMatchError([miss_line(e) for e in misses])}\n{OPT_OUT}")
+            texts.append(f"{NoMatchError([miss_line(e, n) for n, e in misses])}\n{OPT_OUT}")
         if warned and not self.allow_warnings:
-            lines = [line for e in warned for line in warning_lines(e)]
+            lines = [line for n, e in warned for line in warning_lines(e, n)]
             texts.append(f"{UnfaithfulReplyError(lines)}\n{ALLOW_WARNINGS}")
         return "\n".join(texts) or None
 
@@ -141,56 +137,6 @@ class _State:
 
 _STATE = pytest.StashKey[_State]()
 _ACTIVE = pytest.StashKey[_Active]()
-
-
-def _fail(message: str) -> NoReturn:
-    __tracebackhide__ = True
-    pytest.fail(message, pytrace=False)
-
-
-def _resolve(paths: Sequence[str | os.PathLike[str]], bases: Sequence[Path]) -> tuple[str, ...]:
-    """Absolute paths: each relative one against the first base where it exists (else
-    the first base, so the loader's "no such file" names a real location)."""
-    resolved = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_absolute():
-            candidates = [base / path for base in bases]
-            path = next((c for c in candidates if c.exists()), candidates[0])
-        resolved.append(str(path))
-    return tuple(resolved)
-
-
-def _wanted(item: pytest.Item, state: _State) -> Wanted:
-    """The scenarios, strictness and seed for ``item``: its closest markers, else the
-    session defaults."""
-    paths: tuple[Any, ...] | None = None
-    options: dict[str, Any] = {}
-    for mark in item.iter_markers(MARKER):  # closest first: function, class, module
-        unknown = sorted(set(mark.kwargs) - {"strict", "seed", "allow_warnings"})
-        if unknown:
-            _fail(
-                f"fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) {', '.join(unknown)}"
-                " (it takes scenario paths, strict=, seed= and allow_warnings=)"
-            )
-        if paths is None and mark.args:
-            paths = mark.args
-        for key, value in mark.kwargs.items():
-            options.setdefault(key, value)
-    strict, seed = options.get("strict", state.strict), options.get("seed")
-    allow = options.get("allow_warnings", False)
-    bad = [p for p in paths or () if not isinstance(p, str | os.PathLike)]
-    flags_ok = isinstance(strict, bool) and isinstance(allow, bool)
-    if bad or not flags_ok or not (seed is None or isinstance(seed, int)):
-        _fail(
-            "fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
-            f"strict=<bool>, seed=<int> and allow_warnings=<bool>; got paths "
-            f"{list(paths or ())!r}, strict={strict!r}, seed={seed!r}, allow_warnings={allow!r}"
-        )
-    if paths is None:
-        return Wanted(state.default.paths, state.default.origin, strict, seed, allow)
-    resolved = _resolve(paths, [item.path.parent, Path(item.config.rootpath)])
-    return Wanted(resolved, f"@pytest.mark.fakeopenai on {item.nodeid}", strict, seed, allow)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -290,11 +236,13 @@ def fake_openai(
     """
     item = request.node
     state = request.config.stash[_STATE]
-    wanted = _wanted(item, state)
+    wanted = _wanted(item, state.default, state.strict)
     state.prepare(fake_openai_server, wanted)
     active = _Active(fake_openai_server, wanted.strict, wanted.allow_warnings)
     item.stash[_ACTIVE] = active
+    fake_openai_server.search_dirs = search_dirs(item)  # load("x.yaml") like the marker
     yield fake_openai_server
+    fake_openai_server.search_dirs = ()
     del item.stash[_ACTIVE]
     text = active.unreported()  # requests made after the test body, by other fixtures
     if text:
