@@ -70,9 +70,9 @@ def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
         include_usage=False,
     )
     deltas = [c["choices"][0]["delta"] for c in payloads(frames)]
-    assert deltas[0] == {
-        "role": "assistant",
-        "content": None,
+    # WIRE.md §9 row 9: parallel calls open with a chunk of their own (recorded, gpt-4o)
+    assert deltas[0] == {"role": "assistant", "content": None}
+    assert deltas[1] == {
         "tool_calls": [
             {
                 "index": 0,
@@ -80,11 +80,10 @@ def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
                 "type": "function",
                 "function": {"name": "f", "arguments": ""},
             }
-        ],
-        "refusal": None,
+        ]
     }
-    assert deltas[1] == {"tool_calls": [{"index": 0, "function": {"arguments": '{"x":'}}]}
-    assert deltas[3]["tool_calls"][0]["index"] == 1 and "role" not in deltas[3]
+    assert deltas[2] == {"tool_calls": [{"index": 0, "function": {"arguments": '{"x":'}}]}
+    assert deltas[4]["tool_calls"][0]["index"] == 1 and "role" not in deltas[4]
     assert deltas[-1] == {}
     assert payloads(frames)[-1]["choices"][0]["finish_reason"] == "tool_calls"
 

@@ -119,11 +119,9 @@ class Api:
         entry.seen_last_user = view.last_user
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
-            raise ApiError(
-                404,
-                f"The model `{view.model}` does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
+            from fakeopenai.endpoints.models import unknown_model
+
+            raise unknown_model(view.endpoint, view.model)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -154,8 +152,11 @@ class Api:
         self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
     ) -> Answer:
         latency = reply.latency
+        budget = self.core.budget
         if reply.error is not None:
             error = scripted_error(reply.error, reply, view.model)
+            if error.status == 429 and reply.ratelimit is None:  # the budget, unspent
+                error.headers = {**budget.peek(), **error.headers}
             return error_response(error, entry, latency=latency)
         from fakeopenai.generate import TemplateError, fill
         from fakeopenai.generate.schema import UnusableSchema
@@ -177,7 +178,9 @@ class Api:
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
-        extra = reply_headers(reply)
+        # the x-ratelimit-* headers of a real answer; a scripted `ratelimit:` replaces them
+        ratelimit = budget.spend(filled.usage.prompt_tokens)
+        extra = reply_headers(reply) if reply.ratelimit else {**ratelimit, **reply_headers(reply)}
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}

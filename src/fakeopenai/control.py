@@ -268,6 +268,7 @@ def control_routes(core: Core) -> list[Any]:
         count = len(journal)
         journal.clear()
         engine.reset()
+        core.budget.refill()
         return JSONResponse({"deleted": count, "counters": "cleared"})
 
     async def unknown(request: Request) -> Response:

@@ -1,9 +1,13 @@
 """Turning errors and replies into Starlette responses with the API's headers.
 
-Every response carries ``x-request-id`` (``req_`` + 32 hex), ``openai-version`` and
-``openai-processing-ms``; errors are the 4-key envelope; reply-level header keys
-(``retry_after``, ``retry_after_ms``, ``no_retry``, ``ratelimit``, ``headers``) each send
-their own header only.
+Every response carries ``x-request-id`` (``req_`` + 32 hex), ``openai-version``,
+``openai-processing-ms`` and the rest of a real answer's header set (WIRE.md §9 row 13:
+``openai-organization``, ``openai-project`` with fake values, ``access-control-expose-
+headers``, ``x-content-type-options``); errors are the 4-key envelope, sent as
+``application/json; charset=utf-8`` on a 4xx, and a 401 carries ``www-authenticate``
+and neither ``openai-version`` nor ``openai-processing-ms``, as the real one (row 12).
+Reply-level header keys (``retry_after``, ``retry_after_ms``, ``no_retry``,
+``ratelimit``, ``headers``) each send their own header.
 """
 
 from __future__ import annotations
@@ -82,6 +86,24 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# The rest of a real answer's headers (the organization and project are made up).
+ORGANIZATION = "fakeopenai"
+PROJECT = "proj_fakeopenai"
+_REAL_HEADERS = {
+    "openai-organization": ORGANIZATION,
+    "openai-project": PROJECT,
+    "access-control-expose-headers": "X-Request-ID",
+    "x-content-type-options": "nosniff",
+}
+_ERROR_TYPE = "application/json; charset=utf-8"  # a 4xx's content type (recorded)
+_UNAUTHORIZED = {
+    "x-request-id": "",
+    **_REAL_HEADERS,
+    "www-authenticate": 'Bearer realm="OpenAI API"',
+    "content-type": _ERROR_TYPE,
+}
+
+
 def base_headers(entry: Entry) -> dict[str, str]:
     """The headers every API response carries."""
     elapsed = max(1, round((time.perf_counter() - entry.started) * 1000))
@@ -89,7 +111,19 @@ def base_headers(entry: Entry) -> dict[str, str]:
         "x-request-id": entry.request_id,
         "openai-version": OPENAI_VERSION,
         "openai-processing-ms": str(elapsed),
+        **_REAL_HEADERS,
     }
+
+
+def _status_headers(entry: Entry, status: int) -> dict[str, str]:
+    """``base_headers`` as the status changes them: a 401 has no ``openai-version``
+    or ``openai-processing-ms`` but ``www-authenticate``; a 4xx says its charset."""
+    if status == 401:
+        return {**_UNAUTHORIZED, "x-request-id": entry.request_id}
+    headers = base_headers(entry)
+    if 400 <= status < 500:
+        headers["content-type"] = _ERROR_TYPE
+    return headers
 
 
 def reply_headers(reply: Reply | None) -> dict[str, str]:
@@ -128,7 +162,7 @@ def json_response(
     With a delay in ``latency`` (headers at ``headers_ms``, the body ``ttft_ms`` later,
     both from the request's arrival) or a ``fault``, the body is sent by ``PacedBody``.
     """
-    all_headers = base_headers(entry)
+    all_headers = base_headers(entry) if status < 400 else _status_headers(entry, status)
     if headers:
         all_headers.update(headers)
     data = body if isinstance(body, bytes) else body_bytes(body)

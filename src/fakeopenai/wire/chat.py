@@ -7,8 +7,11 @@ details objects.
 
 ``n > 1``: one choice per ``Filled`` in ``filled.choices``, ``index`` 0..n-1. Streamed,
 each choice has its own frames (role first, its pieces, its finish chunk), and the
-choices' frames are interleaved round-robin, as the real API sends them: chunk k of
-choice 0, chunk k of choice 1, …; clients key on ``index``. Logprobs, when asked, are
+choices' frames are interleaved round-robin, as the real API sends them: choice 0's
+opener and first piece, choice 1's opener and first piece, then piece k of choice 0,
+piece k of choice 1, …; clients key on ``index``. Per model family (``families``) the
+choices may lack the ``logprobs`` key and the fingerprint may be null; streams carry
+the ``obfuscation`` padding unless the request turned it off. Logprobs, when asked, are
 ``{"content": [...], "refusal": null}`` per choice, and per content chunk in a stream.
 """
 
@@ -18,10 +21,12 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from fakeopenai.families import Family, family_of
 from fakeopenai.filled import Filled, TokenLogprob, TokenUsage, logprobs_by_piece
 from fakeopenai.record import record
+from fakeopenai.wire.obfuscation import pad
 from fakeopenai.wire.skeleton import Skeleton, complete, cut, slot
-from fakeopenai.wire.sse import DONE, Frame, Frames, body_bytes, compact, data_frame
+from fakeopenai.wire.sse import DONE, Frame, Frames, body_bytes, compact
 
 
 @record
@@ -31,16 +36,21 @@ class Meta:
     id: str
     created: int
     model: str
-    fingerprint: str
+    fingerprint: str | None  # null for families that send none (gpt-5)
+    obfuscate: bool = False  # streams: the ``obfuscation`` padding on every chunk
 
 
-def usage_object(usage: TokenUsage) -> dict[str, Any]:
-    """``usage`` with both details objects, as the API sends it."""
+def usage_object(usage: TokenUsage, family: Family | None = None) -> dict[str, Any]:
+    """``usage`` with both details objects, as the API sends it (the newest models
+    also count ``cache_write_tokens``)."""
+    prompt_details = {"cached_tokens": usage.cached_tokens, "audio_tokens": 0}
+    if family is not None and family.cache_write_tokens:
+        prompt_details["cache_write_tokens"] = 0
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens, "audio_tokens": 0},
+        "prompt_tokens_details": prompt_details,
         "completion_tokens_details": {
             "reasoning_tokens": usage.reasoning_tokens,
             "audio_tokens": 0,
@@ -87,23 +97,24 @@ def _message(filled: Filled) -> dict[str, Any]:
     return message
 
 
+def _choice(filled: Filled, index: int, family: Family) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": index, "message": _message(filled)}
+    if family.logprobs_key or filled.logprobs is not None:  # gpt-5: no key unless asked
+        choice["logprobs"] = logprobs_object(filled.logprobs, content=filled.content is not None)
+    choice["finish_reason"] = filled.finish_reason
+    return choice
+
+
 def completion(filled: Filled, meta: Meta) -> dict[str, Any]:
     """The non-streamed ``chat.completion`` object, one choice per ``filled.choices``."""
+    family = family_of(meta.model)
     return {
         "id": meta.id,
         "object": "chat.completion",
         "created": meta.created,
         "model": meta.model,
-        "choices": [
-            {
-                "index": index,
-                "message": _message(choice),
-                "logprobs": logprobs_object(choice.logprobs, content=choice.content is not None),
-                "finish_reason": choice.finish_reason,
-            }
-            for index, choice in enumerate(filled.choices)
-        ],
-        "usage": usage_object(filled.usage),
+        "choices": [_choice(choice, index, family) for index, choice in enumerate(filled.choices)],
+        "usage": usage_object(filled.usage, family),
         "service_tier": "default",
         "system_fingerprint": meta.fingerprint,
     }
@@ -136,7 +147,7 @@ def completion_bytes(filled: Filled, meta: Meta) -> bytes:
 
 @functools.lru_cache(maxsize=1024)
 def _skeleton(
-    head: tuple[str, str],
+    head: tuple[str, str | None],
     answer: tuple[str | None, str | None, str],
     counts: tuple[int, int, int],
 ) -> Skeleton | None:
@@ -166,16 +177,26 @@ class _Chunks:
             "system_fingerprint": meta.fingerprint,
         }
         self.include_usage = include_usage
+        self.family = family_of(meta.model)
+        self.obfuscate = meta.obfuscate
         self._text: Skeleton | None = None  # a text piece's chunk, cut at the text
 
     def _chunk(self, delta: dict[str, Any], finish: str | None, index: int, logprobs: Any) -> Any:
         chunk = dict(self.head)
-        chunk["choices"] = [
-            {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
-        ]
+        choice: dict[str, Any] = {"index": index, "delta": delta}
+        if self.family.logprobs_key or logprobs is not None:
+            choice["logprobs"] = logprobs
+        choice["finish_reason"] = finish
+        chunk["choices"] = [choice]
         if self.include_usage:  # usage: null on every chunk but the last (spec)
             chunk["usage"] = None
         return chunk
+
+    def _padded(self, chunk: dict[str, Any], piece: str = "") -> bytes:
+        """``data: {chunk}``, with the ``obfuscation`` padding last when it is on."""
+        if self.obfuscate:
+            chunk["obfuscation"] = pad(len(piece))
+        return b"data: " + compact(chunk) + b"\n\n"
 
     def frame(
         self,
@@ -200,14 +221,24 @@ class _Chunks:
                 self._text = cut(marked, 1, encode=compact) or ()
             if self._text:
                 head, tail = self._text
-                return b"data: " + head + compact(delta["content"]) + tail + b"\n\n"
-        return b"data: " + compact(self._chunk(delta, finish, index, logprobs)) + b"\n\n"
+                piece = delta["content"]
+                if self.obfuscate:  # the padding goes last: before the closing brace
+                    padding = pad(len(piece)).encode()
+                    tail = tail[:-1] + b',"obfuscation":"' + padding + b'"}'
+                return b"data: " + head + compact(piece) + tail + b"\n\n"
+        piece = next(iter(delta.values()), "") if len(delta) == 1 else ""
+        return self._padded(self._chunk(delta, finish, index, logprobs), _text_of(piece))
 
     def usage_frame(self, usage: TokenUsage) -> Frame:
         chunk = dict(self.head)
         chunk["choices"] = []
-        chunk["usage"] = usage_object(usage)
-        return data_frame(chunk)
+        chunk["usage"] = usage_object(usage, self.family)
+        return Frame(self._padded(chunk))
+
+
+def _text_of(value: Any) -> str:
+    """A delta's text for the padding's length (tool-call deltas count as empty)."""
+    return value if isinstance(value, str) else ""
 
 
 Pieces = tuple[Sequence[str], Sequence[Sequence[str]]]  # (text pieces, each call's pieces)
@@ -230,6 +261,9 @@ def _choice_frames(
     )
     if filled.tool_calls and not content_pieces:
         opener = {"role": "assistant", "content": None}  # the call opens the message
+        if len(filled.tool_calls) > 1:  # parallel calls: the opener is a chunk of its own
+            frames.append(chunks.frame(opener, index=index))
+            opener = {}
     else:
         frames.append(chunks.frame(opener, index=index))
         per_piece: list[Any] = [None] * len(content_pieces)
@@ -265,6 +299,14 @@ def _choice_frames(
     return frames
 
 
+def _steps(frames: list[Planned]) -> list[list[Planned]]:
+    """A choice's frames in the steps ``n > 1`` streams interleave: its opener goes
+    with its first piece (recorded: ``0:role, 0:content, 1:role, 1:content, …``)."""
+    if len(frames) > 1 and "role" in frames[0][0][0] and "tool_calls" not in frames[0][0][0]:
+        return [frames[:2], *([frame] for frame in frames[2:])]
+    return [[frame] for frame in frames]
+
+
 def stream_frames(
     filled: Filled,
     meta: Meta,
@@ -289,9 +331,11 @@ def stream_frames(
         for index, choice in enumerate(filled.choices)
     ]
     frames = Frames(chunks.encode)
-    for position in range(max(len(choice_frames) for choice_frames in per_choice)):
-        for planned in (fs[position] for fs in per_choice if position < len(fs)):
-            frames.plan(*planned)
+    steps = [_steps(choice_frames) for choice_frames in per_choice]
+    for position in range(max(map(len, steps))):
+        for step in (s[position] for s in steps if position < len(s)):
+            for planned in step:
+                frames.plan(*planned)
     if include_usage:
         frames.add(chunks.usage_frame(filled.usage))
     frames.add(Frame(DONE))
