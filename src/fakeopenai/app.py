@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -184,7 +184,13 @@ class Api:
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            return PacedStream(
+            stream: Callable[..., PacedStream] = PacedStream
+            options: dict[str, Any] = {}
+            if reply.sse is not None:  # wire-level options: only then their class
+                from fakeopenai.shaped import ShapedStream
+
+                stream, options = ShapedStream, {"sse": reply.sse}
+            return stream(
                 frames,
                 headers=encode_headers(all_headers),
                 entry=entry,
@@ -192,6 +198,7 @@ class Api:
                 fault=reply.fault,
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
+                **options,
             )
         encoded = getattr(endpoint, "encoded", None)
         body: dict[str, Any] | bytes
