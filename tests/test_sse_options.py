@@ -52,6 +52,19 @@ def test_comment_lines_while_waiting(fake: FakeOpenAI) -> None:
     assert all(f.startswith(b"data: ") for f in frames)
 
 
+def test_comment_lines_keep_a_stall_alive() -> None:
+    reply = {
+        "content": "a b c d",
+        "fault": {"stall_after": 2, "stall_ms": 60},
+        "sse": {"comments_every_ms": 10},
+    }
+    with FakeOpenAI({"name": "stall", "rules": [{"reply": reply}]}) as stalled:
+        body = b"".join(raw(stalled, "gpt-4o"))
+    head, _, tail = body.partition(b": keep-alive\n\n")
+    assert head.count(b"data: ") == 3  # the opener and two pieces, then the stall's comments
+    assert body.count(b": keep-alive\n\n") >= 3 and tail.endswith(b"data: [DONE]\n\n")
+
+
 def test_split_writes_cut_inside_utf8(fake: FakeOpenAI) -> None:
     writes = raw(fake, "sse-split-1")
     assert len(writes) > 100 and max(map(len, writes)) <= 8  # (TCP may join a few)
