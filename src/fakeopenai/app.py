@@ -34,6 +34,7 @@ from fakeopenai.respond import (
     encode_headers,
     error_response,
     json_response,
+    real_headers,
     reply_headers,
     scripted_error,
 )
@@ -178,9 +179,13 @@ class Api:
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
+        extra = reply_headers(reply)
         # the x-ratelimit-* headers of a real answer; a scripted `ratelimit:` replaces them
-        ratelimit = budget.spend(filled.usage.prompt_tokens)
-        extra = reply_headers(reply) if reply.ratelimit else {**ratelimit, **reply_headers(reply)}
+        ratelimit = budget.spend_encoded(filled.usage.prompt_tokens)
+        if reply.ratelimit is not None:
+            ratelimit = ()
+        elif extra:  # a scripted header of the same name wins
+            ratelimit = tuple(pair for pair in ratelimit if pair[0].decode() not in extra)
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
@@ -192,7 +197,11 @@ class Api:
                 stream, options = ShapedStream, {"sse": reply.sse}
             return stream(
                 frames,
-                headers=encode_headers(all_headers),
+                headers=[
+                    *encode_headers(all_headers),
+                    *ratelimit,
+                    *real_headers(all_headers),
+                ],
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,
@@ -208,7 +217,9 @@ class Api:
         else:
             body = endpoint.body(turn) if encoded is None else encoded(turn)
         entry.completed = True
-        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
+        return json_response(
+            body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
+        )
 
 
 def hash_seed(key: str, seed: int | None) -> int:

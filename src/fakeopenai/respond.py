@@ -13,7 +13,7 @@ Reply-level header keys (``retry_after``, ``retry_after_ms``, ``no_retry``,
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fakeopenai.journal import Entry
@@ -24,6 +24,9 @@ from fakeopenai.wire.sse import body_bytes
 
 # What the API handler returns: an ASGI callable that sends one response.
 Answer = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+Raw = list[tuple[bytes, bytes]]  # ASGI header pairs
 
 
 def encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
@@ -47,10 +50,12 @@ class JsonBody:
         status: int,
         headers: Mapping[str, str],
         media_type: str | None = "application/json",
+        tail: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
         self.body = body
         self.status_code = status
         raw = encode_headers(headers)
+        raw.extend(tail)  # pairs encoded already (the real answer's constant headers)
         if "content-length" not in headers:
             raw.append((b"content-length", str(len(body)).encode()))
         if media_type is not None and "content-type" not in headers:
@@ -86,32 +91,39 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-# The rest of a real answer's headers (the organization and project are made up).
+# The rest of a real answer's headers (the organization and project are made up), the
+# same on every answer: encoded once, appended as pairs (``real_headers``).
 ORGANIZATION = "fakeopenai"
 PROJECT = "proj_fakeopenai"
-_REAL_HEADERS = {
+REAL_HEADERS = {
     "openai-organization": ORGANIZATION,
     "openai-project": PROJECT,
     "access-control-expose-headers": "X-Request-ID",
     "x-content-type-options": "nosniff",
 }
+_REAL_RAW = encode_headers(REAL_HEADERS)
 _ERROR_TYPE = "application/json; charset=utf-8"  # a 4xx's content type (recorded)
 _UNAUTHORIZED = {
     "x-request-id": "",
-    **_REAL_HEADERS,
     "www-authenticate": 'Bearer realm="OpenAI API"',
     "content-type": _ERROR_TYPE,
 }
 
 
+def real_headers(headers: Mapping[str, str]) -> Raw:
+    """The encoded ``REAL_HEADERS`` that ``headers`` (a reply's own) do not override."""
+    if headers.keys().isdisjoint(REAL_HEADERS):
+        return _REAL_RAW
+    return [pair for pair in _REAL_RAW if pair[0].decode() not in headers]
+
+
 def base_headers(entry: Entry) -> dict[str, str]:
-    """The headers every API response carries."""
+    """The headers every API response carries but ``REAL_HEADERS``."""
     elapsed = max(1, round((time.perf_counter() - entry.started) * 1000))
     return {
         "x-request-id": entry.request_id,
         "openai-version": OPENAI_VERSION,
         "openai-processing-ms": str(elapsed),
-        **_REAL_HEADERS,
     }
 
 
@@ -156,8 +168,10 @@ def json_response(
     *,
     latency: Latency | None = None,
     fault: Fault | None = None,
+    raw: Sequence[tuple[bytes, bytes]] = (),
 ) -> Answer:
-    """A JSON response with the standard headers; journals the status.
+    """A JSON response with the standard headers; journals the status. ``raw``: more
+    headers, encoded already (the rate-limit budget's).
 
     With a delay in ``latency`` (headers at ``headers_ms``, the body ``ttft_ms`` later,
     both from the request's arrival) or a ``fault``, the body is sent by ``PacedBody``.
@@ -165,12 +179,15 @@ def json_response(
     all_headers = base_headers(entry) if status < 400 else _status_headers(entry, status)
     if headers:
         all_headers.update(headers)
+    tail = real_headers(all_headers)
+    if raw:
+        tail = [*raw, *tail]
     data = body if isinstance(body, bytes) else body_bytes(body)
     if fault is None and (latency is None or not (latency.headers_ms or latency.ttft_ms)):
         entry.status = status
         entry.mark("total_ms")
-        return JsonBody(data, status, all_headers)
-    raw = encode_headers(all_headers)
+        return JsonBody(data, status, all_headers, tail=tail)
+    raw = encode_headers(all_headers) + tail
     return PacedBody(data, status=status, headers=raw, entry=entry, latency=latency, fault=fault)
 
 

@@ -14,6 +14,7 @@ six values (the limits' strings made once). A refused request (a 429) shows the 
 without spending it.
 """
 
+# ruff: noqa: PLR1730 (on the hot path, a comparison is cheaper than a min()/max() call)
 from __future__ import annotations
 
 import threading
@@ -25,14 +26,30 @@ TOKENS = 150_000_000
 WINDOW_S = 60.0
 
 
+# The six headers, in the order the API sends them.
+NAMES = (
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+)
+_ENCODED_NAMES = tuple(name.encode() for name in NAMES)
+_REMAINING_REQUESTS, _REMAINING_TOKENS, _RESET_REQUESTS, _RESET_TOKENS = _ENCODED_NAMES[2:]
+Encoded = tuple[tuple[bytes, bytes], ...]  # ASGI header pairs
+
+
 def go_duration(seconds: float) -> str:
     """A duration as Go prints it, the way the reset headers spell it: ``0s``,
     ``2ms``, ``1.5s``, ``6m0s``, ``23h55m16.126s`` (to the millisecond)."""
-    ms = int(seconds * 1000 + 0.5)
-    if ms <= 0:
-        return "0s"
-    if ms < 1000:
-        return f"{ms}ms"
+    return milliseconds(int(seconds * 1000 + 0.5))
+
+
+def milliseconds(ms: int) -> str:
+    """``go_duration`` of a whole number of milliseconds."""
+    if ms < 1000:  # the common case: a budget that is (nearly) full
+        return f"{ms}ms" if ms > 0 else "0s"
     hours, ms = divmod(ms, 3_600_000)
     minutes, ms = divmod(ms, 60_000)
     secs = f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
@@ -55,45 +72,76 @@ class Budget:
     ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self._limits = (float(requests), float(tokens))
-        self._rates = (requests / window_s, tokens / window_s)
-        self._limit_headers = {
-            "x-ratelimit-limit-requests": str(requests),
-            "x-ratelimit-limit-tokens": str(tokens),
-        }
-        self._requests, self._tokens = self._limits
+        self._limit_requests, self._limit_tokens = float(requests), float(tokens)
+        self._rate_requests, self._rate_tokens = requests / window_s, tokens / window_s
+        # milliseconds until full, per request or token missing
+        self._ms_requests, self._ms_tokens = 1000 * window_s / requests, 1000 * window_s / tokens
+        self._limit_pairs = (
+            (_ENCODED_NAMES[0], str(requests).encode()),
+            (_ENCODED_NAMES[1], str(tokens).encode()),
+        )
+        self._requests, self._tokens = self._limit_requests, self._limit_tokens
         self._at = clock()
 
     def refill(self) -> None:
         """Full again (``FakeOpenAI.reset()``: each test starts on a fresh minute)."""
         with self._lock:
-            self._requests, self._tokens = self._limits
+            self._requests, self._tokens = self._limit_requests, self._limit_tokens
             self._at = self._clock()
 
     def spend(self, tokens: int) -> dict[str, str]:
         """Take one request and ``tokens`` from the budget; the headers that show it."""
-        return self._headers(1, tokens)
+        return {name.decode(): value.decode() for name, value in self._take(1.0, tokens)}
 
     def peek(self) -> dict[str, str]:
         """The headers of the budget as it stands (a refused request spends nothing)."""
-        return self._headers(0, 0)
+        return {name.decode(): value.decode() for name, value in self._take(0.0, 0)}
 
-    def _headers(self, requests: int, tokens: int) -> dict[str, str]:
-        limit_requests, limit_tokens = self._limits
-        rate_requests, rate_tokens = self._rates
+    def spend_encoded(self, tokens: int) -> Encoded:
+        """``spend``, as ASGI header pairs: what every answer's path asks for."""
+        return self._take(1.0, tokens)
+
+    def _take(self, requests: float, tokens: int) -> Encoded:
+        # On every answer's path: plain comparisons, no calls but the clock's.
         with self._lock:
             now = self._clock()
-            elapsed, self._at = now - self._at, now
-            left_requests = min(limit_requests, self._requests + elapsed * rate_requests)
-            left_tokens = min(limit_tokens, self._tokens + elapsed * rate_tokens)
-            self._requests = left_requests = max(0.0, left_requests - requests)
-            self._tokens = left_tokens = max(0.0, left_tokens - tokens)
-        return {
-            **self._limit_headers,
-            "x-ratelimit-remaining-requests": str(int(left_requests)),
-            "x-ratelimit-remaining-tokens": str(int(left_tokens)),
-            "x-ratelimit-reset-requests": go_duration(
-                (limit_requests - left_requests) / rate_requests
+            elapsed = now - self._at
+            self._at = now
+            left_requests = self._requests + elapsed * self._rate_requests
+            if left_requests > self._limit_requests:
+                left_requests = self._limit_requests
+            left_requests -= requests
+            if left_requests < 0.0:
+                left_requests = 0.0
+            self._requests = left_requests
+            left_tokens = self._tokens + elapsed * self._rate_tokens
+            if left_tokens > self._limit_tokens:
+                left_tokens = self._limit_tokens
+            left_tokens -= tokens
+            if left_tokens < 0.0:
+                left_tokens = 0.0
+            self._tokens = left_tokens
+        limit_requests, limit_tokens = self._limit_pairs
+        return (  # b"%d" formatting: no str() and encode() per value
+            limit_requests,
+            limit_tokens,
+            (_REMAINING_REQUESTS, b"%d" % left_requests),
+            (_REMAINING_TOKENS, b"%d" % left_tokens),
+            (
+                _RESET_REQUESTS,
+                _encoded_ms(int((self._limit_requests - left_requests) * self._ms_requests + 0.5)),
             ),
-            "x-ratelimit-reset-tokens": go_duration((limit_tokens - left_tokens) / rate_tokens),
-        }
+            (
+                _RESET_TOKENS,
+                _encoded_ms(int((self._limit_tokens - left_tokens) * self._ms_tokens + 0.5)),
+            ),
+        )
+
+
+def _encoded_ms(ms: int) -> bytes:
+    """``milliseconds(ms)``, encoded; the common short values without a call."""
+    if ms == 0:
+        return b"0s"
+    if ms < 1000:
+        return b"%dms" % ms
+    return milliseconds(ms).encode()
