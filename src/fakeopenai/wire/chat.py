@@ -24,7 +24,7 @@ from typing import Any
 from fakeopenai.families import Family, family_of
 from fakeopenai.filled import Filled, TokenLogprob, TokenUsage, logprobs_by_piece
 from fakeopenai.record import record
-from fakeopenai.wire.obfuscation import pad
+from fakeopenai.wire.obfuscation import pad, pad_bytes
 from fakeopenai.wire.skeleton import Skeleton, complete, cut, slot
 from fakeopenai.wire.sse import DONE, Frame, Frames, body_bytes, compact
 
@@ -219,12 +219,15 @@ class _Chunks:
             if self._text is None:
                 marked = self._chunk({"content": slot(0)}, None, 0, None)
                 self._text = cut(marked, 1, encode=compact) or ()
+                if self._text and self.obfuscate:  # cut before the closing brace, once
+                    head, tail = self._text
+                    self._text = (b"data: " + head, tail[:-1] + b',"obfuscation":"')
             if self._text:
                 head, tail = self._text
                 piece = delta["content"]
                 if self.obfuscate:  # the padding goes last: before the closing brace
-                    padding = pad(len(piece)).encode()
-                    tail = tail[:-1] + b',"obfuscation":"' + padding + b'"}'
+                    padding = pad_bytes(len(piece))
+                    return b"".join((head, compact(piece), tail, padding, b'"}\n\n'))
                 return b"data: " + head + compact(piece) + tail + b"\n\n"
         piece = next(iter(delta.values()), "") if len(delta) == 1 else ""
         return self._padded(self._chunk(delta, finish, index, logprobs), _text_of(piece))
@@ -331,11 +334,15 @@ def stream_frames(
         for index, choice in enumerate(filled.choices)
     ]
     frames = Frames(chunks.encode)
-    steps = [_steps(choice_frames) for choice_frames in per_choice]
-    for position in range(max(map(len, steps))):
-        for step in (s[position] for s in steps if position < len(s)):
-            for planned in step:
-                frames.plan(*planned)
+    if len(per_choice) == 1:
+        for planned in per_choice[0]:
+            frames.plan(*planned)
+    else:
+        steps = [_steps(choice_frames) for choice_frames in per_choice]
+        for position in range(max(map(len, steps))):
+            for step in (s[position] for s in steps if position < len(s)):
+                for planned in step:
+                    frames.plan(*planned)
     if include_usage:
         frames.add(chunks.usage_frame(filled.usage))
     frames.add(Frame(DONE))

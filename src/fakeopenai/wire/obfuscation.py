@@ -21,13 +21,20 @@ from fakeopenai.wire.ids import alnum
 
 BLOCK = 16
 # next() on a cycle is one C call: atomic under the GIL, cheap, and fresh enough
-_PADS = itertools.cycle([alnum(BLOCK) for _ in range(4096)])
+_LETTERS = [alnum(BLOCK) for _ in range(4096)]
+_PADS = itertools.cycle(_LETTERS)
+_ENCODED_PADS = itertools.cycle([letters.encode() for letters in _LETTERS[::-1]])
 
 
 def pad(piece_length: int = 0) -> str:
     """Random letters that bring ``piece_length`` up to the next multiple of 16
     (1 to 16 of them)."""
     return next(_PADS)[: BLOCK - piece_length % BLOCK]
+
+
+def pad_bytes(piece_length: int = 0) -> bytes:
+    """``pad``, encoded (the chat stream's text chunks are joined as bytes)."""
+    return next(_ENCODED_PADS)[: BLOCK - piece_length % BLOCK]
 
 
 def wanted(body: Mapping[str, Any]) -> bool:
