@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
+from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
@@ -34,12 +35,14 @@ from fakeopenai.respond import (
     encode_headers,
     error_response,
     json_response,
+    ratelimit_headers,
     real_headers,
     reply_headers,
     scripted_error,
 )
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
+from fakeopenai.shaped import shaped
 from fakeopenai.streaming import PacedStream
 from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
@@ -120,8 +123,6 @@ class Api:
         entry.seen_last_user = view.last_user
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
-            from fakeopenai.endpoints.models import unknown_model
-
             raise unknown_model(view.endpoint, view.model)
         decision = core.engine.pick(view)
         self._record(entry, decision)
@@ -153,11 +154,8 @@ class Api:
         self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
     ) -> Answer:
         latency = reply.latency
-        budget = self.core.budget
         if reply.error is not None:
-            error = scripted_error(reply.error, reply, view.model)
-            if error.status == 429 and reply.ratelimit is None:  # the budget, unspent
-                error.headers = {**budget.peek(), **error.headers}
+            error = scripted_error(reply.error, reply, view.model, budget=self.core.budget)
             return error_response(error, entry, latency=latency)
         from fakeopenai.generate import TemplateError, fill
         from fakeopenai.generate.schema import UnusableSchema
@@ -180,34 +178,20 @@ class Api:
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
         extra = reply_headers(reply)
-        # the x-ratelimit-* headers of a real answer; a scripted `ratelimit:` replaces them
-        ratelimit = budget.spend_encoded(filled.usage.prompt_tokens)
-        if reply.ratelimit is not None:
-            ratelimit = ()
-        elif extra:  # a scripted header of the same name wins
-            ratelimit = tuple(pair for pair in ratelimit if pair[0].decode() not in extra)
+        ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            stream: Callable[..., PacedStream] = PacedStream
-            options: dict[str, Any] = {}
-            if reply.sse is not None:  # wire-level options: only then their class
-                from fakeopenai.shaped import ShapedStream
-
-                stream, options = ShapedStream, {"sse": reply.sse}
+            # wire-level `sse:` options: only then their class
+            stream = PacedStream if reply.sse is None else shaped(reply.sse)
             return stream(
                 frames,
-                headers=[
-                    *encode_headers(all_headers),
-                    *ratelimit,
-                    *real_headers(all_headers),
-                ],
+                headers=[*encode_headers(all_headers), *ratelimit, *real_headers(all_headers)],
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
-                **options,
             )
         encoded = getattr(endpoint, "encoded", None)
         body: dict[str, Any] | bytes

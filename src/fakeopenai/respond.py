@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fakeopenai.journal import Entry
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
 from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
@@ -138,6 +139,20 @@ def _status_headers(entry: Entry, status: int) -> dict[str, str]:
     return headers
 
 
+def ratelimit_headers(
+    budget: Budget, reply: Reply, extra: Mapping[str, str], tokens: int
+) -> Sequence[tuple[bytes, bytes]]:
+    """An answer's ``x-ratelimit-*`` pairs, from the budget (spending one request and
+    ``tokens``); none when the reply scripts ``ratelimit:`` (its own headers replace
+    them), and a header the reply scripts by name wins over the budget's."""
+    spent = budget.spend_encoded(tokens)
+    if reply.ratelimit is not None:
+        return ()
+    if extra:
+        return tuple(pair for pair in spent if pair[0].decode() not in extra)
+    return spent
+
+
 def reply_headers(reply: Reply | None) -> dict[str, str]:
     """Headers a reply's convenience keys ask for."""
     headers: dict[str, str] = {}
@@ -199,11 +214,16 @@ def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = N
     return json_response({"error": inner}, entry, error.status, error.headers, latency=latency)
 
 
-def scripted_error(spec: ErrorSpec, reply: Reply | None, model: str | None) -> ApiError:
-    """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status."""
+def scripted_error(
+    spec: ErrorSpec, reply: Reply | None, model: str | None, *, budget: Budget | None = None
+) -> ApiError:
+    """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status.
+    A 429 shows the ``budget`` (unspent) unless the reply scripts its ``ratelimit:``."""
     defaults = defaults_for(spec.status, spec.type)
     message = spec.message or defaults.message.format(model=model or "gpt-4o", masked="sk-***")
     headers = reply_headers(reply)
+    if spec.status == 429 and budget is not None and (reply is None or reply.ratelimit is None):
+        headers = {**budget.peek(), **headers}
     if spec.headers:
         headers.update({k.lower(): v for k, v in spec.headers.items()})
     return ApiError(

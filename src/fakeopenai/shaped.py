@@ -20,7 +20,9 @@ it is given (wrapped: line endings and splitting), ``sleep_until`` and ``stall``
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fakeopenai.paced import Send
@@ -99,3 +101,8 @@ class ShapedStream(PacedStream):
         await self.sleep_until(self._now() + stalled)
         self.start += stalled
         self._next_comment -= stalled  # (the clock moved back under it)
+
+
+def shaped(sse: SseOptions) -> Callable[..., PacedStream]:
+    """What builds a stream with these options (``PacedStream``'s arguments)."""
+    return functools.partial(ShapedStream, sse=sse)

@@ -23,7 +23,7 @@ from fakeopenai.endpoints.common import (
 from fakeopenai.families import family_of
 from fakeopenai.respond import ApiError
 from fakeopenai.view import RequestView, chat_view, content_text
-from fakeopenai.wire import chat, ids, obfuscation
+from fakeopenai.wire import chat, chat_stream, ids, obfuscation
 from fakeopenai.wire.sse import Frame
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
@@ -98,7 +98,7 @@ class ChatEndpoint:
 
     def frames(self, turn: Turn) -> Sequence[Frame]:
         first, *others = [stream_pieces(choice, turn.reply) for choice in turn.filled.choices]
-        return chat.stream_frames(
+        return chat_stream.stream_frames(
             turn.filled,
             self._meta(turn, stream=True),
             content_pieces=first[0],
