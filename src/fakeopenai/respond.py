@@ -20,7 +20,7 @@ from fakeopenai.journal import Entry
 from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
-from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
+from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object, wait_text
 from fakeopenai.wire.sse import body_bytes
 
 # What the API handler returns: an ASGI callable that sends one response.
@@ -220,12 +220,14 @@ def scripted_error(
     """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status.
     A 429 shows the ``budget`` (unspent) unless the reply scripts its ``ratelimit:``."""
     defaults = defaults_for(spec.status, spec.type)
-    message = spec.message or defaults.message.format(model=model or "gpt-4o", masked="sk-***")
     headers = reply_headers(reply)
     if spec.status == 429 and budget is not None and (reply is None or reply.ratelimit is None):
         headers = {**budget.peek(), **headers}
     if spec.headers:
         headers.update({k.lower(): v for k, v in spec.headers.items()})
+    message = spec.message or defaults.message.format(
+        model=model or "gpt-4o", masked="sk-***", wait=wait_text(headers, defaults.type)
+    )
     return ApiError(
         spec.status,
         message,
