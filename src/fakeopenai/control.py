@@ -269,7 +269,6 @@ def control_routes(core: Core) -> list[Any]:
         count = len(journal)
         journal.clear()
         reset_engine(engine)  # (and resumes a paused --reload)
-        core.budget.refill()
         return JSONResponse({"deleted": count, "counters": "cleared"})
 
     async def unknown(request: Request) -> Response:
