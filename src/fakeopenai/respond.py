@@ -218,15 +218,23 @@ def scripted_error(
     spec: ErrorSpec, reply: Reply | None, model: str | None, *, budget: Budget | None = None
 ) -> ApiError:
     """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status.
-    A 429 shows the ``budget`` (unspent) unless the reply scripts its ``ratelimit:``."""
+
+    A 429 shows the ``budget``, unspent, unless the reply scripts its ``ratelimit:``:
+    the limit it hit (``requests`` or ``tokens``) at 0, to be reset after the wait its
+    message names."""
     defaults = defaults_for(spec.status, spec.type)
     headers = reply_headers(reply)
-    if spec.status == 429 and budget is not None and (reply is None or reply.ratelimit is None):
-        headers = {**budget.peek(), **headers}
     if spec.headers:
         headers.update({k.lower(): v for k, v in spec.headers.items()})
+    wait = wait_text(headers, defaults.type)
+    if spec.status == 429 and budget is not None and (reply is None or reply.ratelimit is None):
+        shown = budget.peek()
+        if defaults.type in ("requests", "tokens"):
+            shown[f"x-ratelimit-remaining-{defaults.type}"] = "0"
+            shown[f"x-ratelimit-reset-{defaults.type}"] = wait
+        headers = {**shown, **headers}
     message = spec.message or defaults.message.format(
-        model=model or "gpt-4o", masked="sk-***", wait=wait_text(headers, defaults.type)
+        model=model or "gpt-4o", masked="sk-***", wait=wait
     )
     return ApiError(
         spec.status,
