@@ -267,9 +267,8 @@ def control_routes(core: Core) -> list[Any]:
 
     async def reset(request: Request) -> Response:
         count = len(journal)
-        journal.clear()
+        core.clear()  # the journal and the stored responses and conversations
         reset_engine(engine)  # (and resumes a paused --reload)
-        core.state.clear()
         return JSONResponse({"deleted": count, "counters": "cleared"})
 
     async def unknown(request: Request) -> Response:

@@ -173,10 +173,11 @@ class FakeOpenAI:
 
     def reset(self) -> None:
         """Clear the journal, sequence counters, recorded misses, added rules, stored
-        responses and conversations; the loaded scenarios stay."""
-        self.core.journal.clear()
+        responses and conversations, and refill the rate-limit budget; the loaded
+        scenarios stay."""
+        self.core.clear()  # the journal, stored responses and conversations
         self.core.engine.reset()
-        self.core.state.clear()
+        self.core.budget.refill()
 
     def load(self, *sources: Source) -> None:
         """Replace everything loaded (added rules too) with these files, folders or

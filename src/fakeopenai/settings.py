@@ -13,6 +13,7 @@ from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import Journal
 from fakeopenai.loader import LoadedScenario, load_paths
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import Latency
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -75,13 +76,21 @@ class Settings:
 
 @dataclass
 class Core:
-    """The state one server answers from: settings, rule engine, journal, and the
-    Responses API's stored responses and conversations."""
+    """The state one server answers from: settings, rule engine, journal, the rate-limit
+    budget its ``x-ratelimit-*`` headers show, and the Responses API's stored responses
+    and conversations."""
 
     settings: Settings
     engine: Engine
     journal: Journal
+    budget: Budget = field(default_factory=Budget)
     state: State = field(default_factory=State)
+
+    def clear(self) -> None:
+        """Forget what requests left behind: the journal entries and the stored
+        responses and conversations (``reset()``, ``POST /_fakeopenai/reset``)."""
+        self.journal.clear()
+        self.state.clear()
 
     @classmethod
     def build(

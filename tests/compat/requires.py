@@ -22,14 +22,8 @@ PY1_VENV = HERE / ".work" / "py1"
 PY1_PYTHON = PY1_VENV / "bin" / "python"
 SETUP = "bash tests/compat/setup.sh"
 NODE_PACKAGES = ("openai", "ai", "@ai-sdk/openai", "zod")
-PYTHON_PACKAGES = (
-    "openai",
-    "langchain-openai",
-    "langchain-core",
-    "langgraph",
-    "litellm",
-    "openai-agents",
-)
+PYTHON_PACKAGES = ("openai", "langchain-openai", "langchain-core", "litellm", "openai-agents")
+PYTHON_PACKAGES += ("autogen-agentchat", "autogen-ext", "langgraph")
 
 
 def missing(what: str) -> NoReturn:
