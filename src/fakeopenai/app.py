@@ -24,6 +24,7 @@ from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
 from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
+from fakeopenai.endpoints.stored import answer_state
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
@@ -81,10 +82,11 @@ class Api:
         entry = core.journal.new(method, path, masked(headers), request_id(), arrived)
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
-            query = scope.get("query_string", b"")
-            return await self._handle(
-                method, route_path(scope), receive, headers, entry, query=query
-            )
+            path = route_path(scope)
+            if route(method, path) is None:  # stored responses and conversations, else 404
+                request = (method, path, scope.get("query_string", b""))
+                return await answer_state(core, request, receive, headers, entry)
+            return await self._handle(method, path, receive, headers, entry)
         except ApiError as error:
             return error_response(error, entry)
         except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
@@ -100,21 +102,12 @@ class Api:
             )
 
     async def _handle(
-        self,
-        method: str,
-        path: str,
-        receive: Any,
-        headers: dict[str, str],
-        entry: Entry,
-        *,
-        query: bytes = b"",
+        self, method: str, path: str, receive: Any, headers: dict[str, str], entry: Entry
     ) -> Answer:
         core = self.core
         routed = route(method, path)
         if routed is None:
-            from fakeopenai.endpoints.stored import answer_state  # (stored responses...)
-
-            return await answer_state(core, (method, path, query), receive, headers, entry)
+            raise ApiError(404, f"Invalid URL ({method} {path})")
         key, deployment, model_id = routed
         check_key(core.settings, headers)
         if key == "models":
@@ -200,16 +193,12 @@ class Api:
                 headers={"x-should-retry": "false"},
             ) from None
         turn = Turn(view, reply, filled, decision.seed)
-        kept = None
-        if pending is not None:  # a Responses answer to store: ids fixed, then kept
-            turn = endpoint.with_ids(turn)  # type: ignore[attr-defined]
-            kept = endpoint.body(turn)  # (also the non-streamed body: built once)
-            keep(self.core.state, pending, kept)
+        kept = None  # a Responses answer to store (also its non-streamed body: built once)
+        if pending is not None:
+            turn, kept = keep(self.core.state, pending, endpoint, turn)
         entry.reply = filled.summary()
-        if decision.rule is not None:
-            entry.warnings = reply_warnings(view, filled, decision.label)
-            for warning in entry.warnings:
-                log.warning("%s", warning)
+        if decision.rule is not None:  # replies the real API could not have sent: logged
+            entry.warnings = reply_warnings(view, filled, decision.label, log)
         extra = reply_headers(reply)
         ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:

@@ -10,6 +10,7 @@ request, so in practice only scripted text and arguments are flagged.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -143,11 +144,17 @@ def contradictions(view: RequestView, filled: Filled) -> list[str]:
     return list(dict.fromkeys(found))  # n identical choices say it once
 
 
-def reply_warnings(view: RequestView, filled: Filled, rule: str) -> list[str]:
+def reply_warnings(
+    view: RequestView, filled: Filled, rule: str, log: logging.Logger | None = None
+) -> list[str]:
     """Each contradiction as a journal warning naming ``rule`` (``'name' in scenario 's'
-    (file:line)``)."""
+    (file:line)``), each also logged on ``log`` (``fakeopenai serve`` shows them)."""
     if not (view.tools or filled.tool_calls or filled.extra_choices) and (
         view.response_schema is None
     ):
         return []  # the common case, in a few attribute reads (every matched request)
-    return [f"fakeopenai: rule {rule} {text}." for text in contradictions(view, filled)]
+    found = [f"fakeopenai: rule {rule} {text}." for text in contradictions(view, filled)]
+    if log is not None:
+        for warning in found:
+            log.warning("%s", warning)
+    return found
