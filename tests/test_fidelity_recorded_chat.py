@@ -235,13 +235,17 @@ def test_answers_carry_a_real_header_set(fake: FakeOpenAI, stream: bool) -> None
 
 def test_tool_call_ids_are_fresh_on_every_response(client: openai.OpenAI) -> None:
     ask: Any = [{"role": "user", "content": "one city"}]
+    # the function is offered: a call to one that is not is a warning (fakeopenai.plausible)
+    tools: Any = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     ids = {
-        (client.chat.completions.create(model="gpt-4o", messages=ask).choices[0].message.tool_calls
-         or [])[0].id
+        (client.chat.completions.create(model="gpt-4o", messages=ask, tools=tools)
+         .choices[0].message.tool_calls or [])[0].id
         for _ in range(3)
     }  # fmt: skip
     assert len(ids) == 3 and all(i.startswith("call_") and len(i) == 29 for i in ids)
     pinned: Any = [{"role": "user", "content": "pinned"}]
     for _ in range(2):
-        calls = client.chat.completions.create(model="gpt-4o", messages=pinned).choices[0]
+        calls = client.chat.completions.create(
+            model="gpt-4o", messages=pinned, tools=tools
+        ).choices[0]
         assert [c.id for c in calls.message.tool_calls or []] == ["call_pinnedpinnedpinned00"]
