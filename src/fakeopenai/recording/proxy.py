@@ -1,0 +1,298 @@
+"""The recording proxy: an ASGI app on the paths ``serve`` answers (every base prefix,
+Azure deployments). Each API request goes upstream with the client's key (or the one
+given); the answer comes back as it arrives — a stream frame by frame, so the client's
+time to first token is the upstream's — and, once whole, becomes a rule in the
+``RecordingFile``.
+
+What is not recorded: an upstream that cannot be reached or fails before answering (the
+client gets a 502 ``fakeopenai_upstream_error``), and a stream the client left before its
+end (half an answer is not what the upstream would have sent). An upstream that drops a
+stream mid-way is recorded as what it was: the pieces sent, then ``fault:
+{disconnect_after: N}``, and the client's connection is dropped the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+from typing import Any
+
+from fakeopenai.faults import close_transport
+from fakeopenai.guards import read_body, route
+from fakeopenai.recording import upstream
+from fakeopenai.recording.convert import convert
+from fakeopenai.recording.exchange import Exchange, SseSplitter
+from fakeopenai.recording.recfile import RecordingFile
+from fakeopenai.respond import ApiError
+
+log = logging.getLogger("fakeopenai.record")
+UPSTREAM_ERROR = "fakeopenai_upstream_error"
+MAX_BODY = 32 * 1024 * 1024
+
+
+class RecordingProxy:
+    """Forward, pass through, record. ``key`` replaces the client's key upstream."""
+
+    def __init__(
+        self,
+        upstream_url: str,
+        recording: RecordingFile,
+        *,
+        timing: bool = False,
+        key: str | None = None,
+        on_recorded: Callable[[Exchange, str | None], None] | None = None,
+    ) -> None:
+        self.upstream_url = upstream_url
+        self.recording = recording
+        self.timing = timing
+        self.key = key
+        self.on_recorded = on_recorded
+        self._clients: dict[int, Any] = {}  # one httpx client per event loop
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        routed = route(scope["method"], path)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            if routed is None:
+                raise ApiError(404, f"Invalid URL ({scope['method']} {path})")
+            raw = await read_body(receive, headers, MAX_BODY)
+        except ApiError as error:
+            await send_error(send, error.status, error.message, error.type)
+            return
+        except Exception:  # the client left mid-upload (ClientDisconnect)
+            return
+        await self.forward(scope, receive, send, routed, raw, headers)
+
+    async def forward(  # noqa: PLR0917
+        self,
+        scope: Any,
+        receive: Any,
+        send: Any,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+    ) -> str | None:
+        """Answer one routed request from upstream; the recorded rule's name, if any."""
+        with self._idle:
+            self._busy += 1
+        try:
+            return await self._forward(scope, receive, send, routed, raw, headers)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no exchange is under way (every one answered is recorded)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _client(self) -> Any:
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._clients:
+            self._clients[loop] = upstream.client()
+        return self._clients[loop]
+
+    async def aclose(self) -> None:
+        """Close the httpx client of the running loop."""
+        found = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if found is not None:
+            await found.aclose()
+
+    async def _forward(  # noqa: PLR0917
+        self,
+        scope: Any,
+        receive: Any,
+        send: Any,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+    ) -> str | None:
+        endpoint, deployment, model_id = routed
+        rest = f"models/{model_id}" if model_id else endpoint
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = upstream.target(self.upstream_url, rest, query, deployment)
+        redactor = self.recording.redactor
+        redactor.note_headers(headers)
+        if self.key:
+            redactor.secrets.add(self.key)
+        client = self._client()
+        started = perf_counter()
+        try:
+            request = client.build_request(
+                scope["method"],
+                url,
+                headers=upstream.request_headers(headers, self.key),
+                content=upstream.request_body(raw, deployment, self.upstream_url) or None,
+            )
+            response = await client.send(request, stream=True)
+        except Exception as exc:
+            if not upstream.is_transport_error(exc):
+                raise
+            message = redactor.scrub(upstream.reason(exc, url))
+            log.warning("%s (nothing recorded)", message)
+            await send_error(send, 502, message, UPSTREAM_ERROR)
+            return None
+        exchange = Exchange(
+            scope["method"],
+            endpoint,
+            _json(raw, redactor),
+            response.status_code,
+            upstream.lower_headers(response),
+            deployment=deployment,
+            model_id=model_id,
+            first_ms=(perf_counter() - started) * 1000,
+        )
+        names: list[str | None] = []
+
+        async def record() -> None:
+            """Recorded before the client gets the last byte: when a client's call
+            returns, its exchange is in the file. (A thread: writing the file must not
+            hold up the other streams.)"""
+            names.append(await asyncio.to_thread(self._record, exchange, scope))
+
+        try:
+            if exchange.streamed:
+                await self._stream(response, exchange, started, receive, send, record)
+            else:
+                await self._whole(response, exchange, started, send, url, record)
+        finally:
+            await response.aclose()
+        return names[0] if names else None
+
+    async def _whole(  # noqa: PLR0917
+        self,
+        response: Any,
+        exchange: Exchange,
+        started: float,
+        send: Any,
+        url: str,
+        record: Callable[[], Awaitable[None]],
+    ) -> None:
+        try:
+            body = await response.aread()
+        except Exception as exc:
+            if not upstream.is_transport_error(exc):
+                raise
+            message = self.recording.redactor.scrub(upstream.reason(exc, url))
+            log.warning("%s (nothing recorded)", message)
+            await send_error(send, 502, message, UPSTREAM_ERROR)
+            return
+        exchange.total_ms = (perf_counter() - started) * 1000
+        exchange.body = _json(body, self.recording.redactor)
+        out = [*upstream.response_headers(response), (b"content-length", b"%d" % len(body))]
+        await record()
+        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _stream(  # noqa: PLR0917
+        self,
+        response: Any,
+        exchange: Exchange,
+        started: float,
+        receive: Any,
+        send: Any,
+        record: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Pass the stream through as it comes; record it unless the client left first."""
+        left = asyncio.Event()
+        watcher = asyncio.ensure_future(_watch(receive, left))
+        splitter = SseSplitter()
+        status, out = response.status_code, upstream.response_headers(response)
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            try:
+                async for chunk in response.aiter_bytes():
+                    exchange.frames.extend(splitter.feed(chunk, (perf_counter() - started) * 1e3))
+                    if left.is_set():
+                        break
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:  # sending to a client that has gone
+                left.set()
+            except Exception as exc:  # the upstream dropped the stream
+                if not upstream.is_transport_error(exc):
+                    raise
+                exchange.complete = False
+            now = (perf_counter() - started) * 1000
+            exchange.frames.extend(splitter.close(now))
+            exchange.total_ms = now
+            # A client may hang up as soon as it has the last frame ([DONE], or
+            # response.completed): that stream was whole, and is recorded.
+            if left.is_set() and not ended(exchange):
+                log.info("fakeopenai: the client left mid-stream: that exchange is not recorded")
+                return
+            await record()
+            if left.is_set():
+                return
+            if exchange.complete:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            else:
+                close_transport(receive)  # the upstream dropped the stream: so do we
+        finally:
+            watcher.cancel()
+
+    def _record(self, exchange: Exchange, scope: Any) -> str | None:
+        recorded = convert(exchange, timing=self.timing)
+        name = self.recording.add(recorded)
+        what = f"as rule {name!r}" if name else recorded.note or "models noted"
+        log.info(
+            "fakeopenai: %s %s -> %d recorded %s",
+            scope["method"],
+            scope["path"],
+            exchange.status,
+            what,
+        )
+        if self.on_recorded is not None:
+            self.on_recorded(exchange, name)
+        return name
+
+
+TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
+
+
+def ended(exchange: Exchange) -> bool:
+    """Whether the stream's last frame went through (``[DONE]``, a final Responses event)."""
+    for frame in reversed(exchange.frames[-3:]):
+        if frame.data.strip() == "[DONE]" or frame.event in TERMINAL_EVENTS:
+            return True
+        if any(f'"type":"{e}"' in frame.data.replace(" ", "") for e in TERMINAL_EVENTS):
+            return True
+    return False
+
+
+async def _watch(receive: Any, left: asyncio.Event) -> None:
+    """Set ``left`` when the client disconnects."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    left.set()
+
+
+def _json(raw: bytes, redactor: Any) -> Any:
+    if not raw:
+        return None
+    try:
+        return redactor.body(json.loads(raw))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+async def send_error(send: Any, status: int, message: str, kind: str | None) -> None:
+    """An OpenAI error envelope; the proxy's own errors tell clients not to retry."""
+    payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        (b"x-should-retry", b"false"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,161 @@
+"""The recorded scenario file: rules added one exchange at a time, the same request
+recorded again turned into ``replies:``, rewritten atomically after each change (a
+temporary file in the same folder, then ``os.replace``), so whoever reads it — a person,
+``fakeopenai serve --reload``, a crashed run — always finds a whole, valid scenario.
+
+Thread-safe: the proxy's requests finish in any order.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from fakeopenai.recording.convert import Recorded
+from fakeopenai.recording.redact import Redactor
+from fakeopenai.recording.yamlout import FlowList, FlowMap, dump
+
+# The order keys are written in: what a person reads first, first.
+_REPLY_ORDER = (
+    "content", "chunks", "refusal", "tool_calls", "embedding", "finish_reason", "usage",
+    "model", "error", "fault", "latency",
+)  # fmt: skip
+_MATCH_ORDER = (
+    "endpoint", "model", "stream", "last_user", "last_message", "tools", "response_format",
+    "json",
+)  # fmt: skip
+
+
+class RecordingFile:
+    """A scenario being recorded to ``path``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        description: str | None = None,
+        redactor: Redactor | None = None,
+        keep: bool = False,
+    ) -> None:
+        """``keep``: start from the rules already in ``path`` (new episodes are added)."""
+        self.path = Path(path)
+        self.name = self.path.stem
+        self.description = description
+        self.redactor = redactor or Redactor()
+        self.rules: list[dict[str, Any]] = []
+        self.models: list[str] = []
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        if keep and self.path.exists():
+            self._read_back()
+
+    def _read_back(self) -> None:
+        import yaml
+
+        document = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        self.name = document.get("name") or self.name
+        self.description = document.get("description") or self.description
+        self.models = list(document.get("models") or [])
+        for rule in document.get("rules") or []:
+            self.rules.append(rule)
+            from json import dumps
+
+            self._keys[dumps(rule.get("match") or {}, sort_keys=True)] = rule
+
+    def add(self, recorded: Recorded) -> str | None:
+        """Add one exchange and rewrite the file; the rule's name (None: no rule)."""
+        with self._lock:
+            new_models = [m for m in recorded.models if m not in self.models]
+            self.models.extend(new_models)
+            name = None
+            if recorded.key is not None:
+                name = self._add_rule(recorded)
+            if name is not None or new_models:
+                self._write()
+            return name
+
+    def _add_rule(self, recorded: Recorded) -> str:
+        reply = _ordered(recorded.reply, _REPLY_ORDER)
+        rule = self._keys.get(recorded.key or "")
+        if rule is None:
+            name = self._unique(recorded.name)
+            rule = {"name": name, "match": _ordered(recorded.match, _MATCH_ORDER), "reply": reply}
+            self.rules.append(rule)
+            self._keys[recorded.key or ""] = rule
+            return name
+        if "reply" in rule:  # the same request again: a sequence, in the order recorded
+            rule["replies"] = [rule.pop("reply")]
+        rule["replies"].append(reply)
+        return str(rule["name"])
+
+    def _unique(self, name: str) -> str:
+        taken = {rule.get("name") for rule in self.rules}
+        candidate, n = name, 2
+        while candidate in taken:
+            candidate, n = f"{name}-{n}", n + 1
+        return candidate
+
+    def document(self) -> dict[str, Any]:
+        """The scenario as plain data, redacted and ready to dump."""
+        document: dict[str, Any] = {"name": self.name}
+        if self.description:
+            document["description"] = self.description
+        if self.models:
+            document["models"] = FlowList(self.models)
+        document["rules"] = self.rules
+        scrubbed: dict[str, Any] = _vectors_flow(self.redactor.scrub(document))
+        return scrubbed
+
+    def text(self) -> str:
+        return dump(self.document())
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = self.text()
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temp, self.path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def write(self) -> None:
+        """Write the file now (even with no rule yet: an empty, valid scenario)."""
+        with self._lock:
+            self._write()
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    known = {k: mapping[k] for k in order if k in mapping}
+    return {**known, **{k: v for k, v in mapping.items() if k not in known}}
+
+
+def _vectors_flow(node: Any, key: str = "") -> Any:
+    """Short things on one line: vectors, name lists, usage, small text conditions."""
+    if isinstance(node, dict):
+        if key in _FLOW_KEYS and _short(node):
+            return FlowMap(node)
+        return {k: _vectors_flow(v, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        if node and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node):
+            return FlowList(node)
+        if key == "tools" and all(isinstance(v, str) for v in node):
+            return FlowList(node)
+        return [_vectors_flow(v) for v in node]
+    return node
+
+
+_FLOW_KEYS = ("last_user", "last_message", "usage", "latency", "fault", "json")
+
+
+def _short(node: dict[str, Any]) -> bool:
+    """Scalars only, one line's worth, no line breaks."""
+    values = list(node.values())
+    if not all(isinstance(v, str | int | float | bool) or v is None for v in values):
+        return False
+    return len(repr(node)) <= 72 and not any(isinstance(v, str) and "\n" in v for v in values)
