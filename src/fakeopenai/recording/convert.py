@@ -181,8 +181,6 @@ def name_of(exchange: Exchange, match: dict[str, Any]) -> str:
         parts.append(f"after-{last['role']}")
     if match.get("stream"):
         parts.append("stream")
-    if exchange.status >= 400:
-        parts.append(str(exchange.status))
     return "-".join(parts)
 
 

@@ -14,7 +14,7 @@ stream mid-way is recorded as what it was: the pieces sent, then ``fault:
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -26,6 +26,7 @@ from fakeopenai.guards import read_body, route
 from fakeopenai.recording import upstream
 from fakeopenai.recording.convert import convert
 from fakeopenai.recording.exchange import Exchange, SseSplitter
+from fakeopenai.recording.passthrough import ended, json_of, send_error, watch
 from fakeopenai.recording.recfile import RecordingFile
 from fakeopenai.respond import ApiError
 
@@ -145,7 +146,7 @@ class RecordingProxy:
         exchange = Exchange(
             scope["method"],
             endpoint,
-            _json(raw, redactor),
+            json_of(raw, redactor),
             response.status_code,
             upstream.lower_headers(response),
             deployment=deployment,
@@ -188,7 +189,7 @@ class RecordingProxy:
             await send_error(send, 502, message, UPSTREAM_ERROR)
             return
         exchange.total_ms = (perf_counter() - started) * 1000
-        exchange.body = _json(body, self.recording.redactor)
+        exchange.body = json_of(body, self.recording.redactor)
         out = [*upstream.response_headers(response), (b"content-length", b"%d" % len(body))]
         await record()
         await send({"type": "http.response.start", "status": response.status_code, "headers": out})
@@ -205,7 +206,7 @@ class RecordingProxy:
     ) -> None:
         """Pass the stream through as it comes; record it unless the client left first."""
         left = asyncio.Event()
-        watcher = asyncio.ensure_future(_watch(receive, left))
+        watcher = asyncio.ensure_future(watch(receive, left))
         splitter = SseSplitter()
         status, out = response.status_code, upstream.response_headers(response)
         try:
@@ -235,8 +236,11 @@ class RecordingProxy:
                 return
             if exchange.complete:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
-            else:
-                close_transport(receive)  # the upstream dropped the stream: so do we
+            # The upstream dropped the stream: so do we, and return once the server has
+            # seen the connection go (else it logs an unfinished response).
+            elif close_transport(receive):
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(left.wait(), 1.0)
         finally:
             watcher.cancel()
 
@@ -254,45 +258,3 @@ class RecordingProxy:
         if self.on_recorded is not None:
             self.on_recorded(exchange, name)
         return name
-
-
-TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
-
-
-def ended(exchange: Exchange) -> bool:
-    """Whether the stream's last frame went through (``[DONE]``, a final Responses event)."""
-    for frame in reversed(exchange.frames[-3:]):
-        if frame.data.strip() == "[DONE]" or frame.event in TERMINAL_EVENTS:
-            return True
-        if any(f'"type":"{e}"' in frame.data.replace(" ", "") for e in TERMINAL_EVENTS):
-            return True
-    return False
-
-
-async def _watch(receive: Any, left: asyncio.Event) -> None:
-    """Set ``left`` when the client disconnects."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    left.set()
-
-
-def _json(raw: bytes, redactor: Any) -> Any:
-    if not raw:
-        return None
-    try:
-        return redactor.body(json.loads(raw))
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-async def send_error(send: Any, status: int, message: str, kind: str | None) -> None:
-    """An OpenAI error envelope; the proxy's own errors tell clients not to retry."""
-    payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
-    body = json.dumps(payload).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", b"%d" % len(body)),
-        (b"x-should-retry", b"false"),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

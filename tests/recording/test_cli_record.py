@@ -1,0 +1,62 @@
+"""``fakeopenai record`` as a command: banner, a recorded exchange, the install hint."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import openai
+import yaml
+
+from fakeopenai.loader import load_paths
+
+MESSAGES: Any = [{"role": "user", "content": "hello"}]
+
+
+def test_record_serves_records_and_stops_on_ctrl_c(upstream, tmp_path):
+    out = tmp_path / "rec" / "recorded.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakeopenai", "record", "--upstream", upstream.base_url,
+         "--out", str(out), "--port", "0", "--timing", "--redact", "user"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        port = re.search(r"127\.0\.0\.1:(\d+)/v1", banner)
+        assert port, banner
+        assert load_paths([str(out)])[0].rules == ()  # a valid file from the start
+        client = openai.OpenAI(
+            base_url=f"http://127.0.0.1:{port[1]}/v1",
+            api_key="sk-cli-key-0123456789",
+            max_retries=0,
+        )
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, user="someone")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    rule = yaml.safe_load(out.read_text())["rules"][0]
+    assert rule["name"] == "hello" and "latency" in rule["reply"]
+    assert "recorded as rule 'hello'" in err
+    assert "sk-cli-key" not in err + out.read_text()
+
+
+def test_the_cli_imports_httpx_only_when_record_runs():
+    code = "import sys, fakeopenai.cli; print('httpx' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_record_without_httpx_says_how_to_install_it():
+    code = (
+        "import sys; sys.modules['httpx'] = None\nfrom fakeopenai.cli import main\nmain(['record'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "pip install 'pytest-fakeopenai[record]'" in done.stderr
