@@ -227,7 +227,7 @@ def test_wrong_type(fake_openai):
     result.stdout.fnmatch_lines(
         [
             "*fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) strcit "
-            "(it takes scenario paths, strict= and seed=)",
+            "(it takes scenario paths, strict=, seed= and recording=)",
             "*fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
             "strict=<bool> and seed=<int>; got paths [], strict='no', seed=None",
         ]

@@ -17,11 +17,14 @@ pytest start-up (tests/test_plugin_process.py checks it).
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import pytest
+
+from fakeopenai.recording import modes  # pytest and the stdlib only
+from fakeopenai.resolving import resolve as _resolve
 
 if TYPE_CHECKING:
     from fakeopenai.errors import ScenarioError
@@ -129,30 +132,17 @@ def _fail(message: str) -> NoReturn:
     pytest.fail(message, pytrace=False)
 
 
-def _resolve(paths: Sequence[str | os.PathLike[str]], bases: Sequence[Path]) -> tuple[str, ...]:
-    """Absolute paths: each relative one against the first base where it exists (else
-    the first base, so the loader's "no such file" names a real location)."""
-    resolved = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_absolute():
-            candidates = [base / path for base in bases]
-            path = next((c for c in candidates if c.exists()), candidates[0])
-        resolved.append(str(path))
-    return tuple(resolved)
-
-
 def _wanted(item: pytest.Item, state: _State) -> Wanted:
     """The scenarios, strictness and seed for ``item``: its closest markers, else the
     session defaults."""
     paths: tuple[Any, ...] | None = None
     options: dict[str, Any] = {}
     for mark in item.iter_markers(MARKER):  # closest first: function, class, module
-        unknown = sorted(set(mark.kwargs) - {"strict", "seed"})
+        unknown = sorted(set(mark.kwargs) - {"strict", "seed", "recording"})
         if unknown:
             _fail(
                 f"fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) {', '.join(unknown)}"
-                " (it takes scenario paths, strict= and seed=)"
+                " (it takes scenario paths, strict=, seed= and recording=)"
             )
         if paths is None and mark.args:
             paths = mark.args
@@ -195,6 +185,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help="fail a test when a request matched no rule (default: true).",
     )
+    modes.addoption(parser, group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -206,13 +197,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "requests that match no rule.",
     )
     config.stash[_STATE] = _State(config)
+    modes.configure(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """``fakeopenai: scenarios=…, strict=…``."""
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """``fakeopenai: scenarios=…, strict=…`` (and the record mode, when recording)."""
     state = config.stash[_STATE]
     shown = ", ".join(state.shown) if state.shown else "none (generated replies)"
-    return f"fakeopenai: scenarios={shown}, strict={state.strict}"
+    line = f"fakeopenai: scenarios={shown}, strict={state.strict}"
+    return [line, *filter(None, [modes.header(config)])]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -268,11 +261,12 @@ def fake_openai(
     """
     item = request.node
     state = request.config.stash[_STATE]
-    wanted = _wanted(item, state)
+    wanted, episode = modes.begin(item, fake_openai_server, _wanted(item, state))
     state.prepare(fake_openai_server, wanted)
     active = _Active(fake_openai_server, wanted.strict)
     item.stash[_ACTIVE] = active
     yield fake_openai_server
+    modes.end(episode)
     del item.stash[_ACTIVE]
     text = active.unreported()  # requests made after the test body, by other fixtures
     if text:

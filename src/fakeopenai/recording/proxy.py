@@ -31,6 +31,8 @@ from fakeopenai.recording.recfile import RecordingFile
 from fakeopenai.respond import ApiError
 
 log = logging.getLogger("fakeopenai.record")
+# Told of each exchange recorded, with its rule's name (the pytest gate journals it).
+Recorded = Callable[[Exchange, str | None], None]
 UPSTREAM_ERROR = "fakeopenai_upstream_error"
 MAX_BODY = 32 * 1024 * 1024
 
@@ -45,13 +47,11 @@ class RecordingProxy:
         *,
         timing: bool = False,
         key: str | None = None,
-        on_recorded: Callable[[Exchange, str | None], None] | None = None,
     ) -> None:
         self.upstream_url = upstream_url
         self.recording = recording
         self.timing = timing
         self.key = key
-        self.on_recorded = on_recorded
         self._clients: dict[int, Any] = {}  # one httpx client per event loop
         self._busy = 0
         self._idle = threading.Condition()
@@ -81,12 +81,13 @@ class RecordingProxy:
         routed: tuple[str, str | None, str | None],
         raw: bytes,
         headers: dict[str, str],
+        on_recorded: Recorded | None = None,
     ) -> str | None:
         """Answer one routed request from upstream; the recorded rule's name, if any."""
         with self._idle:
             self._busy += 1
         try:
-            return await self._forward(scope, receive, send, routed, raw, headers)
+            return await self._forward(scope, receive, send, routed, raw, headers, on_recorded)
         finally:
             with self._idle:
                 self._busy -= 1
@@ -117,6 +118,7 @@ class RecordingProxy:
         routed: tuple[str, str | None, str | None],
         raw: bytes,
         headers: dict[str, str],
+        on_recorded: Recorded | None,
     ) -> str | None:
         endpoint, deployment, model_id = routed
         rest = f"models/{model_id}" if model_id else endpoint
@@ -159,7 +161,7 @@ class RecordingProxy:
             """Recorded before the client gets the last byte: when a client's call
             returns, its exchange is in the file. (A thread: writing the file must not
             hold up the other streams.)"""
-            names.append(await asyncio.to_thread(self._record, exchange, scope))
+            names.append(await asyncio.to_thread(self._record, exchange, scope, on_recorded))
 
         try:
             if exchange.streamed:
@@ -244,7 +246,7 @@ class RecordingProxy:
         finally:
             watcher.cancel()
 
-    def _record(self, exchange: Exchange, scope: Any) -> str | None:
+    def _record(self, exchange: Exchange, scope: Any, on_recorded: Recorded | None) -> str | None:
         recorded = convert(exchange, timing=self.timing)
         name = self.recording.add(recorded)
         what = f"as rule {name!r}" if name else recorded.note or "models noted"
@@ -255,6 +257,6 @@ class RecordingProxy:
             exchange.status,
             what,
         )
-        if self.on_recorded is not None:
-            self.on_recorded(exchange, name)
+        if on_recorded is not None:
+            on_recorded(exchange, name)
         return name
