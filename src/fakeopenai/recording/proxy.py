@@ -210,12 +210,17 @@ class RecordingProxy:
         left = asyncio.Event()
         watcher = asyncio.ensure_future(watch(receive, left))
         splitter = SseSplitter()
+        arrived: list[tuple[float, bytes]] = []
         status, out = response.status_code, upstream.response_headers(response)
         try:
             await send({"type": "http.response.start", "status": status, "headers": out})
+            # The hot path: pass each chunk on and note when it came; parse it later.
+            # (Raw bytes when the upstream did not compress: no decoder in the way.)
+            compressed = "content-encoding" in response.headers
+            chunks = response.aiter_bytes() if compressed else response.aiter_raw()
             try:
-                async for chunk in response.aiter_bytes():
-                    exchange.frames.extend(splitter.feed(chunk, (perf_counter() - started) * 1e3))
+                async for chunk in chunks:
+                    arrived.append((perf_counter(), chunk))
                     if left.is_set():
                         break
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -225,6 +230,8 @@ class RecordingProxy:
                 if not upstream.is_transport_error(exc):
                     raise
                 exchange.complete = False
+            for at, chunk in arrived:
+                exchange.frames.extend(splitter.feed(chunk, (at - started) * 1000))
             now = (perf_counter() - started) * 1000
             exchange.frames.extend(splitter.close(now))
             exchange.total_ms = now

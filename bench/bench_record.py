@@ -1,0 +1,131 @@
+"""What the recording proxy adds: time to first byte and per-chunk delay, p50/p99, for
+``--streams`` concurrent streams (default 50), through ``fakeopenai record`` and straight
+to its upstream (a ``fakeopenai serve``), in the same run.
+
+The upstream streams ``--chunks`` pieces (default 50) at ``chunk_ms: 20`` after
+``ttft_ms: 100``. The client (httpx, in this process) timestamps each content piece as
+it arrives; a piece's lateness is its arrival minus its scheduled time. "Added" is the
+proxy's percentile minus the direct one. ``--runs`` rounds of each, alternated; the
+percentiles are over all rounds. Each server runs in its own process.
+
+    python bench/bench_record.py [--streams 50] [--chunks 50] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CHUNK_MS = 20.0
+TTFT_MS = 100.0
+PIECE = b'"content":"'
+SCENARIO = """
+name: bench
+rules:
+  - name: paced
+    reply:
+      chunks: [{chunks}]
+      latency: {ttft_ms: %(ttft)s, chunk_ms: %(chunk)s}
+"""
+
+
+def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakeopenai", *args, "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/v1", proc.stdout.readline())
+    assert found, "no banner"
+    return proc, f"http://127.0.0.1:{found[1]}/v1"
+
+
+async def one(client: httpx.AsyncClient, url: str, chunks: int) -> tuple[float, list[float]]:
+    """(time to first byte, each piece's lateness), in ms."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "bench"}], "stream": True}
+    started = time.perf_counter()
+    first = None
+    late: list[float] = []
+    async with client.stream("POST", f"{url}/chat/completions", json=body) as response:
+        async for raw in response.aiter_raw():
+            now = (time.perf_counter() - started) * 1000
+            first = now if first is None else first
+            for _ in range(raw.count(PIECE) - raw.count(b'"content":""')):
+                due = TTFT_MS + len(late) * CHUNK_MS
+                late.append(now - due)
+    assert first is not None and len(late) == chunks, (len(late), chunks)
+    return first, late
+
+
+async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list[float]]:
+    limits = httpx.Limits(max_connections=streams * 2, max_keepalive_connections=streams * 2)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        # Warm up: the client's and the proxy's connection pools, the proxy's imports.
+        await asyncio.gather(*(one(client, url, chunks) for _ in range(streams)))
+        results = await asyncio.gather(*(one(client, url, chunks) for _ in range(streams)))
+    return [r[0] for r in results], [x for r in results for x in r[1]]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", type=int, default=50)
+    parser.add_argument("--chunks", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-record-"))
+    pieces = ", ".join(json.dumps(f" w{i}") for i in range(options.chunks))
+    scenario = folder / "bench.yaml"
+    scenario.write_text(SCENARIO.replace("{chunks}", pieces) % {"ttft": TTFT_MS, "chunk": CHUNK_MS})
+    upstream, direct_url = start(["serve", str(scenario), "--no-delay"])
+    proxy, proxy_url = start(["record", "--upstream", direct_url, "--out", str(folder / "r.yaml")])
+    seen: dict[str, dict[str, list[float]]] = {
+        "direct": {"ttfb": [], "late": []},
+        "proxy": {"ttfb": [], "late": []},
+    }
+    try:
+        for _ in range(options.runs):
+            for name, url in (("direct", direct_url), ("proxy", proxy_url)):
+                ttfb, late = asyncio.run(round_(url, options.streams, options.chunks))
+                seen[name]["ttfb"] += ttfb
+                seen[name]["late"] += late
+                time.sleep(0.5)  # the proxy finishes writing its file
+    finally:
+        for proc in (proxy, upstream):
+            proc.send_signal(signal.SIGINT)
+            proc.wait(10)
+    print(
+        f"{options.streams} concurrent streams x {options.chunks} pieces "
+        f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {options.runs} rounds"
+    )
+    print(f"{'':24}{'direct':>10}{'proxy':>10}{'added':>10}")
+    for key, label in (("ttfb", "time to first byte"), ("late", "piece lateness")):
+        for q in (0.5, 0.99):
+            d, p = pct(seen["direct"][key], q), pct(seen["proxy"][key], q)
+            print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
+    gaps: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
+    print(f"mean lateness: direct {gaps['direct']:.2f} ms, proxy {gaps['proxy']:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
