@@ -7,11 +7,13 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 import openai
 import yaml
 
+from cli_server import Served
 from fakeopenai.loader import load_paths
 
 MESSAGES: Any = [{"role": "user", "content": "hello"}]
@@ -47,10 +49,15 @@ def test_record_serves_records_and_stops_on_ctrl_c(upstream, tmp_path):
     assert "sk-cli-key" not in err + out.read_text()
 
 
-def test_the_cli_imports_httpx_only_when_record_runs():
-    code = "import sys, fakeopenai.cli; print('httpx' in sys.modules)"
+def test_the_cli_and_the_plugin_import_no_httpx_and_the_plugin_no_server_stack():
+    code = (
+        "import sys, fakeopenai.plugin\n"
+        "heavy = {'httpx', 'yaml', 'starlette', 'uvicorn', 'pydantic'} & set(sys.modules)\n"
+        "import fakeopenai.cli\n"
+        "print(sorted(heavy), 'httpx' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "[] False"
 
 
 def test_record_without_httpx_says_how_to_install_it():
@@ -60,3 +67,28 @@ def test_record_without_httpx_says_how_to_install_it():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert "pip install 'pytest-fakeopenai[record]'" in done.stderr
+
+
+def test_fakeopenai_serve_replays_a_recording_at_once(recorder):
+    rec = recorder()
+    rec.client().chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    stream = rec.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "once upon"}], stream=True
+    )
+    recorded = [c.choices[0].delta.content for c in stream if c.choices]
+    rec.text()
+    served = Served(str(rec.out))  # serve paces replies without a latency: not these
+    try:
+        client = openai.OpenAI(base_url=f"{served.url}/v1", api_key="k", max_retries=0)
+        started = time.perf_counter()
+        answer = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        again = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "once upon"}], stream=True
+        )
+        replayed = [c.choices[0].delta.content for c in again if c.choices]
+        elapsed = time.perf_counter() - started
+    finally:
+        served.stop()
+    assert answer.choices[0].message.content == "Hello there! How can I help you today?"
+    assert replayed == recorded
+    assert elapsed < 0.6  # paced like a model, two replies would take 0.35 s each to start

@@ -4,16 +4,16 @@ new, aiohttp; gzip'd, plain and SSE bodies) → the rules ``record`` writes."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from fakeopenai import FakeOpenAI
+from fakeopenai.cli import main
 from fakeopenai.recording.vcryaml import load
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -36,14 +36,9 @@ def ask(text: str) -> Any:
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("imported") / "imported.yaml"
-    done = subprocess.run(
-        [sys.executable, "-m", "fakeopenai", "import", *ALL, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return out, done.stdout + done.stderr
+    done = CliRunner().invoke(main, ["import", *ALL, "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    return out, done.output
 
 
 def test_every_layout_becomes_rules_and_the_rest_is_named(imported):
@@ -127,11 +122,6 @@ def test_python_tags_are_read_as_plain_data_never_objects():
 def test_a_file_that_is_not_a_cassette_is_refused(tmp_path):
     bad = tmp_path / "scenario.yaml"
     bad.write_text("name: x\nrules: []\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "fakeopenai", "import", str(bad), "--out", str(tmp_path / "o.yaml")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert "not a VCR cassette" in done.stderr
+    done = CliRunner().invoke(main, ["import", str(bad), "--out", str(tmp_path / "o.yaml")])
+    assert done.exit_code == 1
+    assert "not a VCR cassette" in done.output

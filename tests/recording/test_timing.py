@@ -33,7 +33,9 @@ def test_a_timed_replay_keeps_the_recorded_time_to_first_token(recorder):
     client = rec.client()
     first_token_ms(client)  # warm the proxy and both connections up
     recorded = [first_token_ms(client) for _ in range(3)]
-    latency = yaml.safe_load(rec.text())["rules"][0]["replies"][0]["latency"]
+    document = yaml.safe_load(rec.text())
+    assert "defaults" not in document
+    latency = document["rules"][0]["replies"][0]["latency"]
     assert 100 <= latency["ttft_ms"] < 300  # the upstream's 120 ms, plus a loaded machine
     assert 5 <= latency["chunk_ms"] < 60  # its 15 ms between pieces
     with FakeOpenAI(rec.out) as replay:
@@ -48,7 +50,9 @@ def test_a_timed_replay_keeps_the_recorded_time_to_first_token(recorder):
 def test_without_timing_a_replay_is_instant(recorder):
     rec = recorder()
     first_token_ms(rec.client())
-    assert "latency" not in rec.text()
+    document = yaml.safe_load(rec.text())
+    assert "latency" not in document["rules"][0]["reply"]
+    assert document["defaults"] == {"latency": {"ttft_ms": 0}}  # instant under serve too
     with FakeOpenAI(rec.out) as replay:
         again = openai.OpenAI(base_url=replay.base_url, api_key="k", max_retries=0)
         first_token_ms(again)

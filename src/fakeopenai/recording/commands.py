@@ -70,7 +70,11 @@ def record(  # noqa: PLR0917 (click passes the options by keyword)
     from fakeopenai.serving import bind
 
     recording = RecordingFile(
-        out, description=f"Recorded from {upstream}.", redactor=Redactor(redact), keep=append
+        out,
+        description=f"Recorded from {upstream}.",
+        redactor=Redactor(redact),
+        keep=append,
+        instant=not timing,
     )
     recording.write()
     proxy = RecordingProxy(upstream, recording, timing=timing)

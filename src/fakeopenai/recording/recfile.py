@@ -39,12 +39,16 @@ class RecordingFile:
         description: str | None = None,
         redactor: Redactor | None = None,
         keep: bool = False,
+        instant: bool = True,
     ) -> None:
-        """``keep``: start from the rules already in ``path`` (new episodes are added)."""
+        """``keep``: start from the rules already in ``path`` (new episodes are added).
+        ``instant``: replies recorded without their latency replay at once, also under
+        ``fakeopenai serve`` (which otherwise paces them like a model)."""
         self.path = Path(path)
         self.name = self.path.stem
         self.description = description
         self.redactor = redactor or Redactor()
+        self.instant = instant
         self.rules: list[dict[str, Any]] = []
         self.models: list[str] = []
         self._keys: dict[str, dict[str, Any]] = {}
@@ -58,6 +62,7 @@ class RecordingFile:
         document = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
         self.name = document.get("name") or self.name
         self.description = document.get("description") or self.description
+        self.instant = self.instant and "defaults" in document
         self.models = list(document.get("models") or [])
         for rule in document.get("rules") or []:
             self.rules.append(rule)
@@ -105,6 +110,8 @@ class RecordingFile:
             document["description"] = self.description
         if self.models:
             document["models"] = FlowList(self.models)
+        if self.instant:
+            document["defaults"] = {"latency": FlowMap({"ttft_ms": 0})}
         document["rules"] = self.rules
         scrubbed: dict[str, Any] = _vectors_flow(self.redactor.scrub(document))
         return scrubbed

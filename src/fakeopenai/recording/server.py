@@ -34,7 +34,11 @@ class RecordingServer:
     ) -> None:
         self.out = Path(out)
         self.recording = RecordingFile(
-            out, description=f"Recorded from {upstream}.", redactor=Redactor(redact), keep=append
+            out,
+            description=f"Recorded from {upstream}.",
+            redactor=Redactor(redact),
+            keep=append,
+            instant=not timing,
         )
         self.proxy = RecordingProxy(upstream, self.recording, timing=timing, key=key)
         self._server = ServerThread(self.proxy)
