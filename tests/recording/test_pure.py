@@ -66,6 +66,16 @@ def test_recorded_text_is_never_rendered_as_a_template(tmp_path):
     assert scenario.rules[0].name == "hello-world-how-are-you"
 
 
+@pytest.mark.parametrize(
+    "text", ["{{ x }}", "{% if %}", "{# c #}", "a {% endraw %} b {{ y }}", "{%- endraw -%}{{"]
+)
+def test_recorded_template_markers_render_to_themselves(text):
+    from fakeopenai.generate.templates import render
+    from fakeopenai.recording.convert import literal
+
+    assert render(literal(text), {}) == text
+
+
 def test_names_stay_unique_and_an_unreadable_answer_is_skipped(tmp_path):
     recording = RecordingFile(tmp_path / "r.yaml")
     recording.add(convert(chat("hi")))

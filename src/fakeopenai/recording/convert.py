@@ -202,7 +202,15 @@ def _safe_text(reply: dict[str, Any]) -> dict[str, Any]:
         if key == "content" and text is None and reply.get("chunks"):
             text = "".join(reply["chunks"])
         if isinstance(text, str) and any(m in text for m in _TEMPLATE):
-            reply[key] = "{% raw %}" + text + "{% endraw %}"
+            reply[key] = literal(text)
             if key == "content":
                 reply.pop("chunks", None)
     return reply
+
+
+def literal(text: str) -> str:
+    """A template that renders to ``text``: inside ``{% raw %}``, or — when the text
+    itself ends a raw block — each opening marker as an expression (``{{ '{{' }}``)."""
+    if "endraw" not in text:
+        return "{% raw %}" + text + "{% endraw %}"
+    return re.sub(r"\{[{%#]", lambda found: "{{ '" + found[0] + "' }}", text)
