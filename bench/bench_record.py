@@ -82,6 +82,15 @@ async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list
     return [r[0] for r in results], [x for r in results for x in r[1]]
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -103,10 +112,15 @@ def main() -> None:
         "direct": {"ttfb": [], "late": []},
         "proxy": {"ttfb": [], "late": []},
     }
+    cpu = 0.0
     try:
         for _ in range(options.runs):
             for name, url in (("direct", direct_url), ("proxy", proxy_url)):
+                before = cpu_seconds(proxy.pid)
                 ttfb, late = asyncio.run(round_(url, options.streams, options.chunks))
+                if name == "proxy":
+                    time.sleep(0.5)  # the proxy finishes writing its file
+                    cpu += cpu_seconds(proxy.pid) - before
                 seen[name]["ttfb"] += ttfb
                 seen[name]["late"] += late
                 time.sleep(0.5)  # the proxy finishes writing its file
@@ -125,6 +139,12 @@ def main() -> None:
             print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
     gaps: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
     print(f"mean lateness: direct {gaps['direct']:.2f} ms, proxy {gaps['proxy']:.2f} ms")
+    pieces = options.runs * 2 * options.streams * options.chunks  # measured + warm-up rounds
+    print(
+        f"proxy CPU: {cpu * 1e6 / pieces:.0f} µs per piece passed on, recording included "
+        f"({cpu:.2f} s for {pieces} pieces)"
+    )
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

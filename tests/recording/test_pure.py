@@ -76,6 +76,11 @@ def test_recorded_template_markers_render_to_themselves(text):
     assert render(literal(text), {}) == text
 
 
+def test_an_empty_answer_is_recorded_as_empty_text():
+    empty = {"model": "gpt-4o", "choices": [{"message": {"content": ""}}]}
+    assert convert(chat("hi", body=empty)).reply == {"content": ""}
+
+
 def test_names_stay_unique_and_an_unreadable_answer_is_skipped(tmp_path):
     recording = RecordingFile(tmp_path / "r.yaml")
     recording.add(convert(chat("hi")))
@@ -85,3 +90,18 @@ def test_names_stay_unique_and_an_unreadable_answer_is_skipped(tmp_path):
     assert recording.add(convert(other)) == "hi-after-assistant"
     skipped = convert(Exchange("POST", "chat/completions", {"model": "m"}, 200, {}, body="x"))
     assert skipped.key is None and "not the API's shape" in (skipped.note or "")
+
+
+def test_the_pieced_file_is_what_dumping_the_whole_document_gives(tmp_path):
+    recording = RecordingFile(tmp_path / "r.yaml", instant=False)
+    for text in ("first", "two\nlines\n", "first", "a long line " * 12, "first"):
+        recording.add(convert(chat(text, body=_answer(text + "\n\n  indented\n"))))
+    recording.add(convert(chat("x", status=429, body={"error": {"message": "slow down"}})))
+    text = recording.text()
+    # the same document (the lines may wrap at other columns: the width counts indents)
+    assert yaml.safe_load(text) == yaml.safe_load(dump(recording.document()))
+    assert len(load_text(text).rules) == 4
+
+
+def _answer(text: str) -> dict[str, object]:
+    return {"model": "gpt-4o", "choices": [{"message": {"content": text}}]}

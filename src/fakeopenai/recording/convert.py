@@ -48,6 +48,8 @@ def convert(exchange: Exchange, *, timing: bool = False) -> Recorded:
             reply = _answer(exchange)
         except (AttributeError, TypeError, ValueError, IndexError) as exc:
             return Recorded(None, note=f"the answer is not the API's shape ({exc})")
+        if not reply.keys() & {"content", "chunks", "refusal", "tool_calls", "embedding"}:
+            reply = {"content": "", **reply}  # an empty answer, not "generate one"
         fault = fault_of(exchange, len(reply.get("chunks") or []))
         if fault is not None:
             reply["fault"] = fault

@@ -8,6 +8,7 @@ Thread-safe: the proxy's requests finish in any order.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -30,7 +31,14 @@ _MATCH_ORDER = (
 
 
 class RecordingFile:
-    """A scenario being recorded to ``path``."""
+    """A scenario being recorded to ``path``.
+
+    Each rule's YAML is dumped once and kept: its head (name and match) when it is
+    added, each reply when it comes. A rewrite joins the pieces, so recording the n-th
+    exchange costs one reply's YAML, not the whole file's. Writes coalesce: exchanges
+    that end together are written together (each ``add`` returns once a write that
+    holds it is done).
+    """
 
     def __init__(
         self,
@@ -51,8 +59,12 @@ class RecordingFile:
         self.instant = instant
         self.rules: list[dict[str, Any]] = []
         self.models: list[str] = []
-        self._keys: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        self._keys: dict[str, int] = {}  # request key → index in rules
+        self._texts: list[list[str]] = []  # per rule: its head's YAML, then each reply's
+        self._secrets = 0  # how many secrets the cached texts were scrubbed of
+        self._version = self._written = 0
+        self._lock = threading.Lock()  # the rules and texts
+        self._file_lock = threading.Lock()  # the file
         if keep and self.path.exists():
             self._read_back()
 
@@ -65,10 +77,9 @@ class RecordingFile:
         self.instant = self.instant and "defaults" in document
         self.models = list(document.get("models") or [])
         for rule in document.get("rules") or []:
+            self._keys[json.dumps(rule.get("match") or {}, sort_keys=True)] = len(self.rules)
             self.rules.append(rule)
-            from json import dumps
-
-            self._keys[dumps(rule.get("match") or {}, sort_keys=True)] = rule
+            self._texts.append(self._render(rule))
 
     def add(self, recorded: Recorded) -> str | None:
         """Add one exchange and rewrite the file; the rule's name (None: no rule)."""
@@ -78,22 +89,29 @@ class RecordingFile:
             name = None
             if recorded.key is not None:
                 name = self._add_rule(recorded)
-            if name is not None or new_models:
-                self._write()
-            return name
+            if name is None and not new_models:
+                return None
+            self._version += 1
+            version = self._version
+        self._flush(version)
+        return name
 
     def _add_rule(self, recorded: Recorded) -> str:
         reply = _ordered(recorded.reply, _REPLY_ORDER)
-        rule = self._keys.get(recorded.key or "")
-        if rule is None:
+        index = self._keys.get(recorded.key or "")
+        if index is None:
             name = self._unique(recorded.name)
-            rule = {"name": name, "match": _ordered(recorded.match, _MATCH_ORDER), "reply": reply}
+            match = _ordered(recorded.match, _MATCH_ORDER)
+            rule: dict[str, Any] = {"name": name, "match": match, "reply": reply}
+            self._keys[recorded.key or ""] = len(self.rules)
             self.rules.append(rule)
-            self._keys[recorded.key or ""] = rule
+            self._texts.append(self._render(rule))
             return name
+        rule = self.rules[index]
         if "reply" in rule:  # the same request again: a sequence, in the order recorded
             rule["replies"] = [rule.pop("reply")]
         rule["replies"].append(reply)
+        self._texts[index].append(self._piece(reply))
         return str(rule["name"])
 
     def _unique(self, name: str) -> str:
@@ -103,8 +121,22 @@ class RecordingFile:
             candidate, n = f"{name}-{n}", n + 1
         return candidate
 
+    def _piece(self, data: dict[str, Any]) -> str:
+        return dump(_vectors_flow(self.redactor.scrub(data)))
+
+    def _render(self, rule: dict[str, Any]) -> list[str]:
+        replies = rule["replies"] if "replies" in rule else [rule["reply"]]
+        head = self._piece({"name": rule["name"], "match": rule.get("match") or {}})
+        return [head, *(self._piece(reply) for reply in replies)]
+
     def document(self) -> dict[str, Any]:
-        """The scenario as plain data, redacted and ready to dump."""
+        """The scenario as plain data, redacted."""
+        document = self._head()
+        document["rules"] = self.rules
+        scrubbed: dict[str, Any] = _vectors_flow(self.redactor.scrub(document))
+        return scrubbed
+
+    def _head(self) -> dict[str, Any]:
         document: dict[str, Any] = {"name": self.name}
         if self.description:
             document["description"] = self.description
@@ -112,16 +144,36 @@ class RecordingFile:
             document["models"] = FlowList(self.models)
         if self.instant:
             document["defaults"] = {"latency": FlowMap({"ttft_ms": 0})}
-        document["rules"] = self.rules
-        scrubbed: dict[str, Any] = _vectors_flow(self.redactor.scrub(document))
-        return scrubbed
+        return document
 
     def text(self) -> str:
-        return dump(self.document())
+        """The file's YAML (hold ``_lock``, or call when nothing else records)."""
+        if len(self.redactor.secrets) != self._secrets:  # a secret seen since: scrub again
+            self._secrets = len(self.redactor.secrets)
+            self._texts = [self._render(rule) for rule in self.rules]
+        parts = [dump(self.redactor.scrub(self._head()))]
+        if not self.rules:
+            return parts[0] + "rules: []\n"
+        parts.append("rules:\n")
+        for rule, (head, *replies) in zip(self.rules, self._texts, strict=True):
+            parts.append(_item(head, ""))
+            if "reply" in rule:
+                parts.append("  reply:\n" + _indented(replies[0], "    "))
+            else:
+                parts.append("  replies:\n" + "".join(_item(r, "  ") for r in replies))
+        return "".join(parts)
 
-    def _write(self) -> None:
+    def _flush(self, version: int) -> None:
+        with self._file_lock:
+            if self._written >= version:
+                return  # a write since our change already holds it
+            with self._lock:
+                text, version = self.text(), self._version
+            self._replace(text)
+            self._written = version
+
+    def _replace(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = self.text()
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -133,8 +185,22 @@ class RecordingFile:
 
     def write(self) -> None:
         """Write the file now (even with no rule yet: an empty, valid scenario)."""
-        with self._lock:
-            self._write()
+        with self._file_lock:
+            with self._lock:
+                text, version = self.text(), self._version
+            self._replace(text)
+            self._written = version
+
+
+def _item(text: str, indent: str) -> str:
+    """A dumped mapping as a block sequence entry at ``indent`` (as PyYAML nests it)."""
+    first, _, rest = text.partition("\n")
+    return f"{indent}- {first}\n" + _indented(rest, indent + "  ")
+
+
+def _indented(text: str, pad: str) -> str:
+    """Every line of ``text`` indented by ``pad`` (empty lines stay empty)."""
+    return "".join(pad + line if line.strip("\n") else line for line in text.splitlines(True))
 
 
 def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
@@ -144,6 +210,8 @@ def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
 
 def _vectors_flow(node: Any, key: str = "") -> Any:
     """Short things on one line: vectors, name lists, usage, small text conditions."""
+    if isinstance(node, FlowList | FlowMap):
+        return node
     if isinstance(node, dict):
         if key in _FLOW_KEYS and _short(node):
             return FlowMap(node)
