@@ -3,10 +3,12 @@
 to its upstream (a ``fakeopenai serve``), in the same run.
 
 The upstream streams ``--chunks`` pieces (default 50) at ``chunk_ms: 20`` after
-``ttft_ms: 100``. The client (httpx, in this process) timestamps each content piece as
-it arrives; a piece's lateness is its arrival minus its scheduled time. "Added" is the
-proxy's percentile minus the direct one. ``--runs`` rounds of each, alternated; the
-percentiles are over all rounds. Each server runs in its own process.
+``ttft_ms: 100``. The client (raw sockets in this process, light enough not to be the
+bottleneck) timestamps each content piece as it arrives; a piece's lateness is its
+arrival minus its scheduled time. "Added" is the proxy's percentile minus the direct
+one. A warm-up round each, then ``--runs`` rounds of each, alternated; the percentiles
+are over all measured rounds. Each server runs in its own process; the proxy's CPU time
+per piece (recording included) is read from /proc.
 
     python bench/bench_record.py [--streams 50] [--chunks 50] [--runs 3]
 """
@@ -26,8 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 CHUNK_MS = 20.0
 TTFT_MS = 100.0
@@ -56,29 +56,62 @@ def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{found[1]}/v1"
 
 
-async def one(client: httpx.AsyncClient, url: str, chunks: int) -> tuple[float, list[float]]:
-    """(time to first byte, each piece's lateness), in ms."""
-    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "bench"}], "stream": True}
-    started = time.perf_counter()
-    first = None
-    late: list[float] = []
-    async with client.stream("POST", f"{url}/chat/completions", json=body) as response:
-        async for raw in response.aiter_raw():
-            now = (time.perf_counter() - started) * 1000
-            first = now if first is None else first
-            for _ in range(raw.count(PIECE) - raw.count(b'"content":""')):
-                due = TTFT_MS + len(late) * CHUNK_MS
-                late.append(now - due)
-    assert first is not None and len(late) == chunks, (len(late), chunks)
-    return first, late
+def request() -> bytes:
+    body = json.dumps(
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "bench"}], "stream": True}
+    ).encode()
+    return (
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        b"content-type: application/json\r\nauthorization: Bearer sk-bench\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
+def pieces(data: bytes) -> int:
+    return data.count(PIECE) - data.count(PIECE + b'"')  # "content":"" opens the stream
+
+
+class Stamps(asyncio.Protocol):
+    """Stamps bytes as they reach this process (``data_received``, before any task
+    runs), so the client's work on the other streams does not count as lateness."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.first: float | None = None
+        self.arrivals: list[float] = []
+        self.tail = b""
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.first = now if self.first is None else self.first
+        window = self.tail + data
+        self.arrivals.extend([now] * (pieces(window) - pieces(self.tail)))
+        self.tail = window[-len(PIECE) :]
+        if len(self.arrivals) >= self.chunks and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(RuntimeError("the stream ended early"))
+
+
+async def one(port: int, chunks: int) -> tuple[float, list[float]]:
+    """(time to first byte, each piece's lateness), in ms, on a connection of its own."""
+    loop = asyncio.get_running_loop()
+    transport, stamps = await loop.create_connection(lambda: Stamps(chunks), "127.0.0.1", port)
+    sent = time.perf_counter()
+    transport.write(request())
+    await stamps.done
+    transport.close()
+    assert stamps.first is not None
+    late = [(t - sent) * 1000 - (TTFT_MS + i * CHUNK_MS) for i, t in enumerate(stamps.arrivals)]
+    return (stamps.first - sent) * 1000, late[:chunks]
 
 
 async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list[float]]:
-    limits = httpx.Limits(max_connections=streams * 2, max_keepalive_connections=streams * 2)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        # Warm up: the client's and the proxy's connection pools, the proxy's imports.
-        await asyncio.gather(*(one(client, url, chunks) for _ in range(streams)))
-        results = await asyncio.gather(*(one(client, url, chunks) for _ in range(streams)))
+    port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
+    results = await asyncio.gather(*(one(port, chunks) for _ in range(streams)))
     return [r[0] for r in results], [x for r in results for x in r[1]]
 
 
@@ -114,6 +147,9 @@ def main() -> None:
     }
     cpu = 0.0
     try:
+        for url in (direct_url, proxy_url):  # warm up: imports, connection pools
+            asyncio.run(round_(url, options.streams, options.chunks))
+        time.sleep(0.5)
         for _ in range(options.runs):
             for name, url in (("direct", direct_url), ("proxy", proxy_url)):
                 before = cpu_seconds(proxy.pid)
@@ -139,7 +175,7 @@ def main() -> None:
             print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
     gaps: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
     print(f"mean lateness: direct {gaps['direct']:.2f} ms, proxy {gaps['proxy']:.2f} ms")
-    pieces = options.runs * 2 * options.streams * options.chunks  # measured + warm-up rounds
+    pieces = options.runs * options.streams * options.chunks
     print(
         f"proxy CPU: {cpu * 1e6 / pieces:.0f} µs per piece passed on, recording included "
         f"({cpu:.2f} s for {pieces} pieces)"

@@ -35,6 +35,7 @@ log = logging.getLogger("fakeopenai.record")
 Recorded = Callable[[Exchange, str | None], None]
 UPSTREAM_ERROR = "fakeopenai_upstream_error"
 MAX_BODY = 32 * 1024 * 1024
+POOLS = 16
 
 
 class RecordingProxy:
@@ -52,7 +53,8 @@ class RecordingProxy:
         self.recording = recording
         self.timing = timing
         self.key = key
-        self._clients: dict[int, Any] = {}  # one httpx client per event loop
+        self._clients: dict[int, list[Any]] = {}  # httpx clients, per event loop
+        self._turn = 0
         self._busy = 0
         self._idle = threading.Condition()
 
@@ -99,16 +101,21 @@ class RecordingProxy:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def _client(self) -> Any:
+        """One of ``POOLS`` httpx clients, in turn. httpcore's pool checks every one of
+        its connections each time it hands one out: with 50 streams under way, one
+        pool spent more time on that than on passing the streams on."""
         loop = id(asyncio.get_running_loop())
-        if loop not in self._clients:
-            self._clients[loop] = upstream.client()
-        return self._clients[loop]
+        clients = self._clients.get(loop)
+        if clients is None:
+            context = upstream.ssl_context()
+            clients = self._clients[loop] = [upstream.client(context) for _ in range(POOLS)]
+        self._turn = (self._turn + 1) % POOLS
+        return clients[self._turn]
 
     async def aclose(self) -> None:
-        """Close the httpx client of the running loop."""
-        found = self._clients.pop(id(asyncio.get_running_loop()), None)
-        if found is not None:
-            await found.aclose()
+        """Close the httpx clients of the running loop."""
+        for client in self._clients.pop(id(asyncio.get_running_loop()), []):
+            await client.aclose()
 
     async def _forward(  # noqa: PLR0917
         self,
