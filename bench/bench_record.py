@@ -109,6 +109,16 @@ async def one(port: int, chunks: int) -> tuple[float, list[float]]:
     return (stamps.first - sent) * 1000, late[:chunks]
 
 
+def gaps(late: list[float], chunks: int) -> list[float]:
+    """Each piece's delay over the one before it (its lateness minus the previous
+    piece's): what passing a piece on adds, whatever the stream's start cost."""
+    return [
+        late[i] - late[i - 1]
+        for i in range(len(late))
+        if i % chunks  # not across streams
+    ]
+
+
 async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list[float]]:
     port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
     results = await asyncio.gather(*(one(port, chunks) for _ in range(streams)))
@@ -142,8 +152,8 @@ def main() -> None:
     upstream, direct_url = start(["serve", str(scenario), "--no-delay"])
     proxy, proxy_url = start(["record", "--upstream", direct_url, "--out", str(folder / "r.yaml")])
     seen: dict[str, dict[str, list[float]]] = {
-        "direct": {"ttfb": [], "late": []},
-        "proxy": {"ttfb": [], "late": []},
+        "direct": {"ttfb": [], "late": [], "gap": []},
+        "proxy": {"ttfb": [], "late": [], "gap": []},
     }
     cpu = 0.0
     try:
@@ -159,6 +169,7 @@ def main() -> None:
                     cpu += cpu_seconds(proxy.pid) - before
                 seen[name]["ttfb"] += ttfb
                 seen[name]["late"] += late
+                seen[name]["gap"] += gaps(late, options.chunks)
                 time.sleep(0.5)  # the proxy finishes writing its file
     finally:
         for proc in (proxy, upstream):
@@ -169,12 +180,16 @@ def main() -> None:
         f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {options.runs} rounds"
     )
     print(f"{'':24}{'direct':>10}{'proxy':>10}{'added':>10}")
-    for key, label in (("ttfb", "time to first byte"), ("late", "piece lateness")):
+    for key, label in (
+        ("ttfb", "time to first byte"),
+        ("gap", "per-piece delay"),
+        ("late", "piece lateness"),
+    ):
         for q in (0.5, 0.99):
             d, p = pct(seen["direct"][key], q), pct(seen["proxy"][key], q)
             print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
-    gaps: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
-    print(f"mean lateness: direct {gaps['direct']:.2f} ms, proxy {gaps['proxy']:.2f} ms")
+    means: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
+    print(f"mean lateness: direct {means['direct']:.2f} ms, proxy {means['proxy']:.2f} ms")
     pieces = options.runs * options.streams * options.chunks
     print(
         f"proxy CPU: {cpu * 1e6 / pieces:.0f} µs per piece passed on, recording included "
