@@ -106,8 +106,7 @@ class Episode:
         self.given = given is not None
         exists = self.path.exists()
         self.records = self.mode in ("all", "new_episodes") or (self.mode == "once" and not exists)
-        # Replayed: an existing file, unless it is being recorded afresh.
-        self.replays = exists and self.mode != "all" and not (self.mode == "once" and not exists)
+        self.replays = exists and self.mode != "all"  # ("all" records it afresh)
 
     def paths(self, paths: tuple[str, ...]) -> tuple[str, ...]:
         """The test's scenario paths, with its recording when it replays."""
