@@ -60,7 +60,7 @@ class RecordingFile:
         self.rules: list[dict[str, Any]] = []
         self.models: list[str] = []
         self._keys: dict[str, int] = {}  # request key → index in rules
-        self._texts: list[list[str]] = []  # per rule: its head's YAML, then each reply's
+        self._texts: list[str] = []  # each rule's YAML, as an entry of ``rules:``
         self._secrets = 0  # how many secrets the cached texts were scrubbed of
         self._version = self._written = 0
         self._lock = threading.Lock()  # the rules and texts
@@ -111,7 +111,10 @@ class RecordingFile:
         if "reply" in rule:  # the same request again: a sequence, in the order recorded
             rule["replies"] = [rule.pop("reply")]
         rule["replies"].append(reply)
-        self._texts[index].append(self._piece(reply))
+        if len(rule["replies"]) == 2:  # the rule's text changes shape: once
+            self._texts[index] = self._render(rule)
+        else:  # appended: the new reply's YAML only
+            self._texts[index] += _item(self._piece(reply), "  ")
         return str(rule["name"])
 
     def _unique(self, name: str) -> str:
@@ -124,10 +127,13 @@ class RecordingFile:
     def _piece(self, data: dict[str, Any]) -> str:
         return dump(_vectors_flow(self.redactor.scrub(data)))
 
-    def _render(self, rule: dict[str, Any]) -> list[str]:
-        replies = rule["replies"] if "replies" in rule else [rule["reply"]]
-        head = self._piece({"name": rule["name"], "match": rule.get("match") or {}})
-        return [head, *(self._piece(reply) for reply in replies)]
+    def _render(self, rule: dict[str, Any]) -> str:
+        """The rule as an entry of ``rules:`` (as PyYAML would nest it)."""
+        head = _item(self._piece({"name": rule["name"], "match": rule.get("match") or {}}), "")
+        if "reply" in rule:
+            return head + "  reply:\n" + _indented(self._piece(rule["reply"]), "    ")
+        items = "".join(_item(self._piece(reply), "  ") for reply in rule["replies"])
+        return head + "  replies:\n" + items
 
     def document(self) -> dict[str, Any]:
         """The scenario as plain data, redacted."""
@@ -154,14 +160,7 @@ class RecordingFile:
         parts = [dump(self.redactor.scrub(self._head()))]
         if not self.rules:
             return parts[0] + "rules: []\n"
-        parts.append("rules:\n")
-        for rule, (head, *replies) in zip(self.rules, self._texts, strict=True):
-            parts.append(_item(head, ""))
-            if "reply" in rule:
-                parts.append("  reply:\n" + _indented(replies[0], "    "))
-            else:
-                parts.append("  replies:\n" + "".join(_item(r, "  ") for r in replies))
-        return "".join(parts)
+        return "".join([*parts, "rules:\n", *self._texts])
 
     def _flush(self, version: int) -> None:
         with self._file_lock:
