@@ -105,3 +105,13 @@ def test_the_pieced_file_is_what_dumping_the_whole_document_gives(tmp_path):
 
 def _answer(text: str) -> dict[str, object]:
     return {"model": "gpt-4o", "choices": [{"message": {"content": text}}]}
+
+
+def test_a_given_key_replaces_the_clients_in_the_header_it_used():
+    from fakeopenai.recording.upstream import request_headers
+
+    openai_style = request_headers({"Authorization": "Bearer sk-test", "Host": "x"}, "sk-real")
+    assert openai_style == {"authorization": "Bearer sk-real", "accept-encoding": "identity"}
+    azure = request_headers({"api-key": "fake", "content-length": "2"}, "azure-real")
+    assert azure == {"api-key": "azure-real", "accept-encoding": "identity"}
+    assert request_headers({"Authorization": "Bearer mine"}, None)["Authorization"] == "Bearer mine"

@@ -51,12 +51,17 @@ def target(base: str, rest: str, query: str, deployment: str | None) -> str:
 
 def request_headers(headers: Mapping[str, str], key: str | None) -> dict[str, str]:
     """The client's headers for the upstream; with ``key``, that key replaces the
-    client's own (``Authorization: Bearer``; an ``api-key`` header is dropped)."""
+    client's own, in the header the client used (``api-key`` for Azure, else
+    ``Authorization: Bearer``)."""
     sent = {k: v for k, v in headers.items() if k.lower() not in _HOP}
     sent["accept-encoding"] = "identity"  # frames pass through as they come
     if key is not None:
+        azure = any(k.lower() == "api-key" for k in sent)  # Azure clients send api-key
         sent = {k: v for k, v in sent.items() if k.lower() not in ("authorization", "api-key")}
-        sent["authorization"] = f"Bearer {key}"
+        if azure:
+            sent["api-key"] = key
+        else:
+            sent["authorization"] = f"Bearer {key}"
     return sent
 
 
