@@ -1,12 +1,14 @@
 """A small misbehaving upstream: raw HTTP/1.1 over asyncio, in a thread. What the
 prompt says decides what it does: ``drop`` streams two frames and drops the connection,
-``slow`` waits before its first byte, anything else streams a short answer."""
+``slow`` waits before its first byte, ``stall`` sends nothing and notes when its client
+hangs up, anything else streams a short answer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
+import time
 from typing import Any
 
 SLOW_MS = 300
@@ -31,6 +33,9 @@ HEAD = (
 )
 
 
+HANGUPS: list[float] = []  # when a ``stall`` request's connection was closed by its client
+
+
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     head = await reader.readuntil(b"\r\n\r\n")
     length = 0
@@ -42,6 +47,14 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
     prompt = str(body.get("messages", [{}])[-1].get("content", ""))
     if "slow" in prompt:
         await asyncio.sleep(SLOW_MS / 1000)
+    if "stall" in prompt:  # think for a long time; note a client that hangs up
+        try:
+            if await asyncio.wait_for(reader.read(1), 10) == b"":
+                HANGUPS.append(time.monotonic())
+        except asyncio.TimeoutError:
+            pass
+        writer.close()
+        return
     writer.write(HEAD)
     for piece in ("Hello", " there"):
         writer.write(_frame(piece))

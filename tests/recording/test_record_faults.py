@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 import yaml
-from misbehaving import SLOW_MS, Misbehaving
+from misbehaving import HANGUPS, SLOW_MS, Misbehaving
 
 from fakeopenai import FakeOpenAI
 from fakeopenai.loader import load_paths
@@ -127,3 +127,20 @@ def test_the_same_request_twice_becomes_one_rule_with_replies(recorder, upstream
     assert flaky[1] == {"content": "recovered", "usage": flaky[1]["usage"]}
     assert len(flaky) == 3
     assert len(rules[1]["replies"]) == 2
+
+
+def test_a_client_that_gives_up_stops_the_upstream_request_at_once(recorder):
+    with Misbehaving() as bad:
+        rec = recorder(bad.base_url)
+        client = rec.client(timeout=0.3)
+        with pytest.raises(openai.APITimeoutError):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=ask("stall please"), stream=True
+            )
+        gave_up = time.monotonic()
+        deadline = gave_up + 3
+        while not HANGUPS and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert HANGUPS and HANGUPS[-1] - gave_up < 2  # not the upstream's 10 s
+    assert rec.proxy.wait_idle()
+    assert not rec.out.exists()

@@ -23,11 +23,27 @@ def ended(exchange: Exchange) -> bool:
     return False
 
 
-async def watch(receive: Any, left: asyncio.Event) -> None:
-    """Set ``left`` when the client disconnects."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    left.set()
+class ClientWatch:
+    """Notices the client leaving. While ``armed`` (the task waits on the upstream), it
+    also cancels the task: a client that gave up stops the upstream request at once,
+    not when the upstream next sends something (a model can think for minutes, and the
+    real API bills for what it generates)."""
+
+    def __init__(self, receive: Any) -> None:
+        self.left = asyncio.Event()
+        self.armed = True
+        self._task = asyncio.current_task()
+        self._watcher = asyncio.ensure_future(self._watch(receive))
+
+    async def _watch(self, receive: Any) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.left.set()
+        if self.armed and self._task is not None:
+            self._task.cancel()
+
+    def stop(self) -> None:
+        self._watcher.cancel()
 
 
 def json_of(raw: bytes, redactor: Redactor) -> Any:

@@ -26,7 +26,7 @@ from fakeopenai.guards import read_body, route
 from fakeopenai.recording import upstream
 from fakeopenai.recording.convert import convert
 from fakeopenai.recording.exchange import Exchange, SseSplitter
-from fakeopenai.recording.passthrough import ended, json_of, send_error, watch
+from fakeopenai.recording.passthrough import ClientWatch, ended, json_of, send_error
 from fakeopenai.recording.recfile import RecordingFile
 from fakeopenai.respond import ApiError
 
@@ -35,7 +35,6 @@ log = logging.getLogger("fakeopenai.record")
 Recorded = Callable[[Exchange, str | None], None]
 UPSTREAM_ERROR = "fakeopenai_upstream_error"
 MAX_BODY = 32 * 1024 * 1024
-POOLS = 16
 
 
 class RecordingProxy:
@@ -53,8 +52,7 @@ class RecordingProxy:
         self.recording = recording
         self.timing = timing
         self.key = key
-        self._clients: dict[int, list[Any]] = {}  # httpx clients, per event loop
-        self._turn = 0
+        self._pools = upstream.Pools()
         self._busy = 0
         self._idle = threading.Condition()
 
@@ -101,21 +99,11 @@ class RecordingProxy:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def _client(self) -> Any:
-        """One of ``POOLS`` httpx clients, in turn. httpcore's pool checks every one of
-        its connections each time it hands one out: with 50 streams under way, one
-        pool spent more time on that than on passing the streams on."""
-        loop = id(asyncio.get_running_loop())
-        clients = self._clients.get(loop)
-        if clients is None:
-            context = upstream.ssl_context()
-            clients = self._clients[loop] = [upstream.client(context) for _ in range(POOLS)]
-        self._turn = (self._turn + 1) % POOLS
-        return clients[self._turn]
+        return self._pools.client()
 
     async def aclose(self) -> None:
         """Close the httpx clients of the running loop."""
-        for client in self._clients.pop(id(asyncio.get_running_loop()), []):
-            await client.aclose()
+        await self._pools.aclose()
 
     async def _forward(  # noqa: PLR0917
         self,
@@ -131,12 +119,40 @@ class RecordingProxy:
         rest = f"models/{model_id}" if model_id else endpoint
         query = scope.get("query_string", b"").decode("latin-1")
         url = upstream.target(self.upstream_url, rest, query, deployment)
-        redactor = self.recording.redactor
-        redactor.note_headers(headers)
+        self.recording.redactor.note_headers(headers)
         if self.key:
-            redactor.secrets.add(self.key)
-        client = self._client()
+            self.recording.redactor.secrets.add(self.key)
+        client = self._client()  # (the first one builds the pools: not timed)
         started = perf_counter()
+        watch = ClientWatch(receive)
+        try:
+            return await self._exchange(
+                client, scope, send, receive, watch, routed, raw, headers, url, started, on_recorded
+            )
+        except asyncio.CancelledError:
+            if not watch.left.is_set():
+                raise  # not ours: the server is stopping
+            log.info("fakeopenai: the client left before the answer was whole: not recorded")
+            return None
+        finally:
+            watch.stop()
+
+    async def _exchange(  # noqa: PLR0917
+        self,
+        client: Any,
+        scope: Any,
+        send: Any,
+        receive: Any,
+        watch: ClientWatch,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+        url: str,
+        started: float,
+        on_recorded: Recorded | None,
+    ) -> str | None:
+        endpoint, deployment, model_id = routed
+        redactor = self.recording.redactor
         try:
             request = client.build_request(
                 scope["method"],
@@ -172,10 +188,11 @@ class RecordingProxy:
 
         try:
             if exchange.streamed:
-                await self._stream(response, exchange, started, receive, send, record)
+                await self._stream(response, exchange, started, receive, send, record, watch)
             else:
-                await self._whole(response, exchange, started, send, url, record)
+                await self._whole(response, exchange, started, send, url, record, watch)
         finally:
+            watch.armed = False
             await response.aclose()
         return names[0] if names else None
 
@@ -187,6 +204,7 @@ class RecordingProxy:
         send: Any,
         url: str,
         record: Callable[[], Awaitable[None]],
+        watch: ClientWatch,
     ) -> None:
         try:
             body = await response.aread()
@@ -197,6 +215,7 @@ class RecordingProxy:
             log.warning("%s (nothing recorded)", message)
             await send_error(send, 502, message, UPSTREAM_ERROR)
             return
+        watch.armed = False  # the answer is whole: it is recorded, client or not
         exchange.total_ms = (perf_counter() - started) * 1000
         exchange.body = json_of(body, self.recording.redactor)
         out = [*upstream.response_headers(response), (b"content-length", b"%d" % len(body))]
@@ -212,10 +231,10 @@ class RecordingProxy:
         receive: Any,
         send: Any,
         record: Callable[[], Awaitable[None]],
+        watch: ClientWatch,
     ) -> None:
         """Pass the stream through as it comes; record it unless the client left first."""
-        left = asyncio.Event()
-        watcher = asyncio.ensure_future(watch(receive, left))
+        left = watch.left
         splitter = SseSplitter()
         arrived: list[tuple[float, bytes]] = []
         status, out = response.status_code, upstream.response_headers(response)
@@ -233,10 +252,14 @@ class RecordingProxy:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             except OSError:  # sending to a client that has gone
                 left.set()
+            except asyncio.CancelledError:
+                if not left.is_set():
+                    raise  # not the watch's: the server is stopping
             except Exception as exc:  # the upstream dropped the stream
                 if not upstream.is_transport_error(exc):
                     raise
                 exchange.complete = False
+            watch.armed = False
             for at, chunk in arrived:
                 exchange.frames.extend(splitter.feed(chunk, (at - started) * 1000))
             now = (perf_counter() - started) * 1000
@@ -257,8 +280,8 @@ class RecordingProxy:
             elif close_transport(receive):
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(left.wait(), 1.0)
-        finally:
-            watcher.cancel()
+        except OSError:  # the client went while its stream was being finished
+            pass
 
     def _record(self, exchange: Exchange, scope: Any, on_recorded: Recorded | None) -> str | None:
         recorded = convert(exchange, timing=self.timing)
