@@ -37,7 +37,11 @@ HANGUPS: list[float] = []  # when a ``stall`` request's connection was closed by
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    head = await reader.readuntil(b"\r\n\r\n")
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:  # a client that hung up before asking
+        HANGUPS.append(time.monotonic())
+        return
     length = 0
     for line in head.decode().split("\r\n"):
         name, _, value = line.partition(":")

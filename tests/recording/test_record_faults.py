@@ -132,7 +132,11 @@ def test_the_same_request_twice_becomes_one_rule_with_replies(recorder, upstream
 def test_a_client_that_gives_up_stops_the_upstream_request_at_once(recorder):
     with Misbehaving() as bad:
         rec = recorder(bad.base_url)
-        client = rec.client(timeout=0.3)
+        rec.client().chat.completions.create(model="gpt-4o-mini", messages=ask("hi"), stream=True)
+        rec.wait_idle()
+        rec.out.unlink()
+        HANGUPS.clear()
+        client = rec.client(timeout=1.0)
         with pytest.raises(openai.APITimeoutError):
             client.chat.completions.create(
                 model="gpt-4o-mini", messages=ask("stall please"), stream=True
