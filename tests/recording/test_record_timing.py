@@ -32,16 +32,16 @@ def test_a_timed_replay_keeps_the_recorded_time_to_first_token(recorder):
     rec = recorder(timing=True)
     client = rec.client()
     first_token_ms(client)  # warm the proxy and both connections up
-    recorded = [first_token_ms(client) for _ in range(3)]
+    recorded = [first_token_ms(client) for _ in range(5)]
     document = yaml.safe_load(rec.text())
     assert "defaults" not in document
     latency = document["rules"][0]["replies"][-1]["latency"]  # (the first one warmed up)
-    assert 100 <= latency["ttft_ms"] < 300  # the upstream's 120 ms, plus a loaded machine
+    assert 100 <= latency["ttft_ms"] < 400  # the upstream's 120 ms, plus a loaded machine
     assert 5 <= latency["chunk_ms"] < 60  # its 15 ms between pieces
     with FakeOpenAI(rec.out) as replay:
         again = openai.OpenAI(base_url=replay.base_url, api_key="k", max_retries=0)
         first_token_ms(again)
-        replayed = [first_token_ms(again) for _ in range(3)]
+        replayed = [first_token_ms(again) for _ in range(5)]
     recorded_ttft = statistics.median(t for t, _ in recorded)
     replayed_ttft = statistics.median(t for t, _ in replayed)
     assert abs(replayed_ttft - recorded_ttft) < 20, (recorded, replayed)
