@@ -274,8 +274,8 @@ def test_wrong_type(fake_openai):
     result.stdout.fnmatch_lines(
         [
             "*fakeopenai: @pytest.mark.fakeopenai got unknown argument strcit= "
-            "(did you mean strict=?; the marker takes scenario paths, strict=, seed= and "
-            "allow_warnings=)",
+            "(did you mean strict=?; the marker takes scenario paths, strict=, seed=, "
+            "allow_warnings= and recording=)",
             "*fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
             "strict=<bool>, seed=<int> and allow_warnings=<bool>; got paths [], strict='no', "
             "seed=None, allow_warnings=False",

@@ -18,7 +18,8 @@ from typing import Any, NamedTuple, NoReturn
 import pytest
 
 MARKER = "fakeopenai"
-MARKER_KEYWORDS = ("strict", "seed", "allow_warnings")
+# recording=: fakeopenai.recording.modes
+MARKER_KEYWORDS = ("strict", "seed", "allow_warnings", "recording")
 
 
 class Wanted(NamedTuple):
@@ -79,7 +80,7 @@ def _check_keywords(keywords: dict[str, Any]) -> None:
         hint = f"did you mean {near[0]}=?" if near else "it takes scenario paths"
         fail(
             f"fakeopenai: @pytest.mark.{MARKER} got unknown argument {key}= ({hint}; "
-            "the marker takes scenario paths, strict=, seed= and allow_warnings=)"
+            "the marker takes scenario paths, strict=, seed=, allow_warnings= and recording=)"
         )
 
 
