@@ -21,6 +21,7 @@ from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
+from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
@@ -34,11 +35,14 @@ from fakeopenai.respond import (
     encode_headers,
     error_response,
     json_response,
+    ratelimit_headers,
+    real_headers,
     reply_headers,
     scripted_error,
 )
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
+from fakeopenai.shaped import shaped
 from fakeopenai.streaming import PacedStream
 from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
@@ -119,11 +123,7 @@ class Api:
         entry.seen_last_user = view.last_user
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
-            raise ApiError(
-                404,
-                f"The model `{view.model}` does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
+            raise unknown_model(view.endpoint, view.model)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -155,7 +155,7 @@ class Api:
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
-            error = scripted_error(reply.error, reply, view.model)
+            error = scripted_error(reply.error, reply, view.model, budget=self.core.budget)
             return error_response(error, entry, latency=latency)
         from fakeopenai.generate import TemplateError, fill
         from fakeopenai.generate.schema import UnusableSchema
@@ -178,12 +178,15 @@ class Api:
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
         extra = reply_headers(reply)
+        ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            return PacedStream(
+            # wire-level `sse:` options: only then their class
+            stream = PacedStream if reply.sse is None else shaped(reply.sse)
+            return stream(
                 frames,
-                headers=encode_headers(all_headers),
+                headers=[*encode_headers(all_headers), *ratelimit, *real_headers(all_headers)],
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,
@@ -198,7 +201,9 @@ class Api:
         else:
             body = endpoint.body(turn) if encoded is None else encoded(turn)
         entry.completed = True
-        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
+        return json_response(
+            body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
+        )
 
 
 def hash_seed(key: str, seed: int | None) -> int:

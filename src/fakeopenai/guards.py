@@ -20,6 +20,7 @@ from fakeopenai.wire.errors import (
     NO_KEY_MESSAGE,
     WRONG_KEY_MESSAGE,
     mask_key,
+    mask_wrong_key,
 )
 
 # /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
@@ -55,7 +56,7 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         raise ApiError(401, NO_KEY_MESSAGE)
     if given != settings.api_key:
         raise ApiError(
-            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
+            401, WRONG_KEY_MESSAGE.format(masked=mask_wrong_key(given)), code="invalid_api_key"
         )
 
 

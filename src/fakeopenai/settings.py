@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import Journal
 from fakeopenai.loader import LoadedScenario, load_paths
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import Latency
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -74,11 +75,13 @@ class Settings:
 
 @dataclass
 class Core:
-    """The state one server answers from: settings, rule engine, journal."""
+    """The state one server answers from: settings, rule engine, journal, and the
+    rate-limit budget its ``x-ratelimit-*`` headers show."""
 
     settings: Settings
     engine: Engine
     journal: Journal
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def build(

@@ -136,8 +136,18 @@ def envelope(message: str, type_: str, param: str | None = None, code: str | Non
     return json.dumps({"error": error_object(message, type_, param, code)}).encode()
 
 
+def mask_wrong_key(key: str) -> str:
+    """A wrong key as the real 401 message shows it (WIRE.md §9 row 12): the first 8
+    characters, one ``*`` per hidden character, the last 4 (``sk-proj-****…****abcd``).
+    A key of 12 characters or fewer is all stars."""
+    if len(key) <= 12:
+        return "*" * len(key)
+    return key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
 def mask_key(key: str) -> str:
-    """``sk-abc***xyz``, as the real 401 message shows a wrong key."""
+    """``sk-abc***xyz``: a key as the journal keeps it (a fixed-width mask that shows
+    less of a long key than the 401 message does)."""
     if len(key) <= 8:
         return "*" * len(key)
     return f"{key[:6]}***{key[-3:]}"
