@@ -13,9 +13,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.regex import RegexBudgetExceeded
 from fakeopenai.control import PREFIX as CONTROL_PREFIX
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
@@ -23,6 +26,7 @@ from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
+from fakeopenai.filled import Filled
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
@@ -83,6 +87,11 @@ class Api:
             entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
             entry.mark("total_ms")
             return JsonBody(b"", 499, {}, media_type=None)
+        except RegexBudgetExceeded as exc:  # a scenario regex that backtracks forever
+            over = ApiError(
+                500, str(exc), "fakeopenai_budget_exceeded", headers={"x-should-retry": "false"}
+            )
+            return error_response(over, entry)
         except Exception as exc:  # never an unscripted 500 without the envelope
             log.exception("fakeopenai: internal error answering %s", path)
             return error_response(
@@ -141,7 +150,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return self._answer(endpoint, view, reply, decision, entry)
+        return await self._answer(endpoint, view, reply, decision, entry)
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -150,18 +159,13 @@ class Api:
             entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
         entry.step, entry.chaos = decision.step, decision.chaos
 
-    def _answer(
-        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
-    ) -> Answer:
-        latency = reply.latency
-        if reply.error is not None:
-            error = scripted_error(reply.error, reply, view.model)
-            return error_response(error, entry, latency=latency)
+    def _fill(self, reply: Reply, view: Any, decision: Decision) -> Filled:
+        """The filled reply, its failures as the envelopes they deserve."""
         from fakeopenai.generate import TemplateError, fill
         from fakeopenai.generate.schema import UnusableSchema
 
         try:
-            filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
+            return fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
         except UnusableSchema as exc:
             raise ApiError(
                 400,
@@ -175,6 +179,25 @@ class Api:
                 "fakeopenai_template_error",
                 headers={"x-should-retry": "false"},
             ) from None
+
+    async def _answer(
+        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
+    ) -> Answer:
+        latency = reply.latency
+        if reply.error is not None:
+            error = scripted_error(reply.error, reply, view.model)
+            return error_response(error, entry, latency=latency)
+        from fakeopenai.generate import fixed_text
+
+        # Fixed text is answered on the event loop (microseconds). Anything generated
+        # (templates, JSON Schema values, faker prose, n choices, embeddings) is made in
+        # a worker thread: its budgets (budgets/) bound it, and meanwhile the loop keeps
+        # answering everyone else, health checks included.
+        offloaded = fixed_text(reply, view) is None
+        if offloaded:
+            filled = await anyio.to_thread.run_sync(self._fill, reply, view, decision)
+        else:
+            filled = self._fill(reply, view, decision)
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
         extra = reply_headers(reply)
@@ -190,15 +213,22 @@ class Api:
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
+        if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
+            body = await anyio.to_thread.run_sync(self._body, endpoint, turn, extra, entry)
+        else:
+            body = self._body(endpoint, turn, extra, entry)
+        entry.completed = True
+        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
+
+    def _body(
+        self, endpoint: Endpoint, turn: Turn, extra: dict[str, str], entry: Entry
+    ) -> dict[str, Any] | bytes:
         encoded = getattr(endpoint, "encoded", None)
-        body: dict[str, Any] | bytes
         if self.core.settings.emit_schema:
             body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
             extra.update(link)
-        else:
-            body = endpoint.body(turn) if encoded is None else encoded(turn)
-        entry.completed = True
-        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
+            return body
+        return endpoint.body(turn) if encoded is None else encoded(turn)
 
 
 def hash_seed(key: str, seed: int | None) -> int:
