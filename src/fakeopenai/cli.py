@@ -164,10 +164,13 @@ def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None
     found = []
     if reload and not paths:
         found.append("fakeopenai: --reload has nothing to watch (no scenario paths given)")
-    if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+    from fakeopenai.hostnames import is_loopback
+
+    if not is_loopback(host) and token is None:
         found.append(
-            f"fakeopenai: listening on {host}, reachable from other machines; "
-            "consider --control-token so they cannot reprogram the fake"
+            f"fakeopenai: listening on {host}, reachable from other machines: control writes "
+            "(PUT /_fakeopenai/scenarios, resets) arriving from beyond loopback are refused; "
+            "give --control-token TOKEN to allow them with `Authorization: Bearer TOKEN`"
         )
     return found
 

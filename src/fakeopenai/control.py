@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from fakeopenai import __version__
 from fakeopenai.errors import Issue, ScenarioError
+from fakeopenai.hostnames import is_loopback
 from fakeopenai.journal import Entry, dumps, dumps_entry
 from fakeopenai.loader import LoadedScenario, load_mapping, load_text
 from fakeopenai.settings import Core
@@ -48,7 +49,8 @@ def _own_origin(request: Request) -> str:
 
 
 def check_write(request: Request, token: str | None) -> None:
-    """Refuse cross-origin writes (403) and, with a token, unauthenticated ones (401)."""
+    """Refuse cross-origin writes (403), writes from beyond loopback without a token (403)
+    and, with a token, unauthenticated ones (401)."""
     origin = request.headers.get("origin")
     site = request.headers.get("sec-fetch-site", "").lower()
     if (origin is not None and origin.lower() != _own_origin(request)) or site in (
@@ -62,6 +64,16 @@ def check_write(request: Request, token: str | None) -> None:
             f"({origin or site!r}); send them from a script, a test, or the inspector page.",
         )
     if token is None:
+        server = request.scope.get("server") or ("127.0.0.1", 0)
+        if not is_loopback(str(server[0])):
+            raise ControlError(
+                403,
+                "fakeopenai_forbidden_remote",
+                f"fakeopenai: control writes reached this server on {server[0]}, beyond "
+                "loopback, and it has no --control-token: start it with --control-token "
+                "TOKEN (writes then need `Authorization: Bearer TOKEN`), or write from this "
+                "machine through 127.0.0.1.",
+            )
         return
     auth = request.headers.get("authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
