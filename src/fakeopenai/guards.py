@@ -106,21 +106,38 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return body
 
 
-_SECRET_HEADERS = ("authorization", "api-key")
+# Parts of a header name that mark it as carrying a credential (x-api-key, cookie,
+# proxy-authorization, ocp-apim-subscription-key, x-auth-token, x-session-id ...).
+_SECRET_PARTS = ("key", "token", "secret", "auth", "cookie", "session", "password", "subscription")
+# Named outright: identifiers the recorder never writes either (SPEC §5).
+_SECRET_NAMES = frozenset({"openai-organization", "openai-project"})
+# fakeopenai's own routing headers are not secrets (the journal filters on the session).
+_OWN_PREFIX = "x-fakeopenai-"
+
+
+@functools.lru_cache(maxsize=1024)
+def is_secret_header(name: str) -> bool:
+    """Whether a (lower-case) header name carries a credential, by its name."""
+    if name.startswith(_OWN_PREFIX):
+        return False
+    return name in _SECRET_NAMES or any(part in name for part in _SECRET_PARTS)
 
 
 def masked(headers: dict[str, str]) -> dict[str, str]:
-    """The headers as the journal keeps them: keys masked (``Bearer sk-pro***123``).
+    """The headers as the journal keeps them: credentials masked (``Bearer sk-pro***123``).
 
     Apps often keep their real OPENAI_API_KEY and change only the base URL; the journal
     is readable over the control API and shown in the inspector, so it never holds a
-    usable key."""
-    if headers.keys().isdisjoint(_SECRET_HEADERS):
+    usable key, cookie or token (``wire.errors.mask_key`` shows at most a quarter)."""
+    secret = [name for name in headers if is_secret_header(name)]
+    if not secret:
         return headers
     kept = dict(headers)
-    for name in _SECRET_HEADERS:
-        value = kept.get(name)
-        if value is not None:
-            scheme, space, key = value.partition(" ")
-            kept[name] = f"{scheme} {mask_key(key)}" if space else mask_key(value)
+    for name in secret:
+        value = kept[name]
+        scheme, space, key = value.partition(" ")
+        if space and scheme.isalpha() and len(scheme) <= 16:  # Bearer, Basic, Token ...
+            kept[name] = f"{scheme} {mask_key(key.strip())}"
+        else:
+            kept[name] = mask_key(value)
     return kept

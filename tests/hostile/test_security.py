@@ -92,3 +92,43 @@ def test_writes_from_beyond_loopback_need_a_token() -> None:
         assert httpx.post(f"{url}/reset").status_code == 401
         ok = httpx.post(f"{url}/reset", headers={"authorization": "Bearer s3cret"})
         assert ok.status_code == 200
+
+
+SECRETS = {
+    "authorization": "Bearer sk-proj-0123456789abcdefghijklmnopqrstuvwxyzABCD",
+    "api-key": "azure-key",
+    "x-api-key": "anthropic-style-key-123",
+    "cookie": "session=abcdef0123456789; theme=dark",
+    "proxy-authorization": "Basic dXNlcjpwYXNzd29yZA==",
+    "ocp-apim-subscription-key": "0123456789abcdef0123456789abcdef",
+    "openai-organization": "org-0123456789abcdef",
+    "openai-project": "proj_0123456789abcdef",
+    "x-auth-token": "tok_short",
+    "x-client-secret": "shhh-it-is-secret",
+    "x-session-id": "sess-0123456789",
+    "x-db-password": "hunter2hunter2",
+}
+
+
+def test_every_credential_header_is_masked() -> None:
+    with FakeOpenAI(strict=False) as fake:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+        headers = {**SECRETS, "x-fakeopenai-session": "kept", "x-trace": "kept"}
+        httpx.post(fake.base_url + "/chat/completions", json=body, headers=headers)
+        journal = httpx.get(fake.url + "/_fakeopenai/requests").json()
+        stored = journal[-1]["headers"]
+    for name, value in SECRETS.items():
+        shown = stored[name]
+        secret = value.partition(" ")[2] if name.endswith("authorization") else value
+        assert secret not in shown, (name, shown)
+        visible = shown.replace("*", "").replace("Bearer ", "").replace("Basic ", "")
+        assert len(visible) <= len(secret) // 4, (name, shown)
+    assert stored["x-fakeopenai-session"] == "kept" and stored["x-trace"] == "kept"
+
+
+@pytest.mark.parametrize("size", range(1, 60))
+def test_a_mask_never_shows_most_of_a_secret(size: int) -> None:
+    from fakeopenai.wire.errors import mask_key
+
+    secret = "".join(chr(ord("a") + i % 26) for i in range(size))
+    assert len(mask_key(secret).replace("*", "")) <= size // 4

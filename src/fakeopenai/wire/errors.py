@@ -114,7 +114,15 @@ def envelope(message: str, type_: str, param: str | None = None, code: str | Non
 
 
 def mask_key(key: str) -> str:
-    """``sk-abc***xyz``, as the real 401 message shows a wrong key."""
-    if len(key) <= 8:
-        return "*" * len(key)
-    return f"{key[:6]}***{key[-3:]}"
+    """``sk-abc***xyz``, as the real 401 message shows a wrong key (real keys are long).
+
+    Never more than a quarter of the secret shows, so a short one (``azure-key``) is not
+    given away whole: 6 + 3 characters only from 36 characters up, fewer below, none up
+    to 8."""
+    size = len(key)
+    if size <= 8:
+        return "*" * size
+    shown = min(9, size // 4)
+    head = min(6, shown - shown // 3)
+    tail = shown - head
+    return f"{key[:head]}***{key[size - tail :] if tail else ''}"
