@@ -18,6 +18,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.budgets.regex import RegexBudgetExceeded
 from fakeopenai.control import PREFIX as CONTROL_PREFIX
 from fakeopenai.endpoints import Endpoint, Turn
@@ -34,6 +35,7 @@ from fakeopenai.respond import (
     Answer,
     ApiError,
     JsonBody,
+    PiecesBody,
     base_headers,
     encode_headers,
     error_response,
@@ -46,6 +48,7 @@ from fakeopenai.settings import Core, Settings
 from fakeopenai.streaming import PacedStream
 from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
+from fakeopenai.wire.sse import PIECEWISE_ITEMS, large_body_bytes
 
 log = logging.getLogger("fakeopenai")
 
@@ -113,6 +116,20 @@ class Api:
 
             return models_response(core, entry, model_id or None)
         raw = await read_body(receive, headers, core.settings.max_body)
+        large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
+        if large:
+            decided = await anyio.to_thread.run_sync(
+                self._decide, key, deployment, raw, headers, entry
+            )
+        else:
+            decided = self._decide(key, deployment, raw, headers, entry)
+        return await self._answer(*decided, entry, offload=large)
+
+    def _decide(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision]:
+        """Parse, validate and match a request: what to answer it with (or an ApiError)."""
+        core = self.core
         body = parse_json(raw)
         entry.body = body
         if deployment and "model" not in body:
@@ -150,7 +167,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return await self._answer(endpoint, view, reply, decision, entry)
+        return endpoint, view, reply, decision
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -181,7 +198,14 @@ class Api:
             ) from None
 
     async def _answer(
-        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
+        self,
+        endpoint: Endpoint,
+        view: Any,
+        reply: Reply,
+        decision: Decision,
+        entry: Entry,
+        *,
+        offload: bool,
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
@@ -193,7 +217,7 @@ class Api:
         # (templates, JSON Schema values, faker prose, n choices, embeddings) is made in
         # a worker thread: its budgets (budgets/) bound it, and meanwhile the loop keeps
         # answering everyone else, health checks included.
-        offloaded = fixed_text(reply, view) is None
+        offloaded = offload or fixed_text(reply, view) is None
         if offloaded:
             filled = await anyio.to_thread.run_sync(self._fill, reply, view, decision)
         else:
@@ -213,22 +237,42 @@ class Api:
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
+        pieces = getattr(endpoint, "pieces", None)
+        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and _plain(reply):
+            # 2,048 embeddings: made and sent vector by vector as the client reads them
+            entry.status, entry.completed = 200, True
+            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra})
         if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
-            body = await anyio.to_thread.run_sync(self._body, endpoint, turn, extra, entry)
+            body = await anyio.to_thread.run_sync(self._body, endpoint, turn, extra, entry, True)
         else:
             body = self._body(endpoint, turn, extra, entry)
         entry.completed = True
         return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
 
     def _body(
-        self, endpoint: Endpoint, turn: Turn, extra: dict[str, str], entry: Entry
+        self,
+        endpoint: Endpoint,
+        turn: Turn,
+        extra: dict[str, str],
+        entry: Entry,
+        worker: bool = False,
     ) -> dict[str, Any] | bytes:
+        """The answer (``extra`` gains the schema link, if any); in a ``worker`` thread,
+        its bytes, encoded piece by piece (``wire.sse.large_body_bytes``)."""
         encoded = getattr(endpoint, "encoded", None)
         if self.core.settings.emit_schema:
             body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
             extra.update(link)
             return body
+        if worker:
+            return large_body_bytes(endpoint.body(turn))
         return endpoint.body(turn) if encoded is None else encoded(turn)
+
+
+def _plain(reply: Reply) -> bool:
+    """A reply with nothing that must be decided before its body starts (an error in a
+    pinned vector, a delay, a fault)."""
+    return not reply.embedding and reply.latency is None and reply.fault is None
 
 
 def hash_seed(key: str, seed: int | None) -> int:
