@@ -9,23 +9,22 @@ developer visits must not be able to reset or reprogram the fake), and with
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fakeopenai import __version__
-from fakeopenai.errors import Issue, ScenarioError
+from fakeopenai.errors import ScenarioError
 from fakeopenai.hostnames import is_loopback
 from fakeopenai.journal import Entry, dumps, dumps_entry
-from fakeopenai.loader import LoadedScenario, load_mapping, load_text
 from fakeopenai.settings import Core
+from fakeopenai.uploads import UPLOAD_SOURCE, parse_scenario
 
 PREFIX = "/_fakeopenai"
-UPLOAD_SOURCE = "<request body>"
 UPLOAD_NAME = "uploaded"  # the name of a PUT scenario that has no `name:` (else ?name=)
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -104,31 +103,6 @@ async def read_limited(request: Request, limit: int) -> bytes:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def parse_scenario(raw: bytes, content_type: str, name: str) -> LoadedScenario:
-    """One scenario document from a request body: JSON by content type, else YAML.
-
-    Validated exactly like a file; ``ScenarioError`` lists every problem (YAML gives
-    ``line: error``, JSON gives the key path, as a JSON body is usually one line).
-    """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        issue = Issue(UPLOAD_SOURCE, None, "", f"the body is not UTF-8 (byte {exc.start})")
-        raise ScenarioError([issue]) from None
-    media = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            line = getattr(exc, "lineno", None)
-            issue = Issue(UPLOAD_SOURCE, line, "", f"invalid JSON: {getattr(exc, 'msg', exc)}")
-            raise ScenarioError([issue]) from None
-        if isinstance(data, dict) and "name" not in data:
-            data = {"name": name, **data}
-        return load_mapping(data, UPLOAD_SOURCE)
-    return load_text(text, UPLOAD_SOURCE, name)
 
 
 def scenarios_summary(core: Core) -> dict[str, Any]:
@@ -264,7 +238,10 @@ def control_routes(core: Core) -> list[Any]:
         raw = await read_limited(request, settings.max_body)
         name = request.query_params.get("name", UPLOAD_NAME)
         try:
-            loaded = parse_scenario(raw, request.headers.get("content-type", ""), name)
+            # Off the event loop: a 30 MB document takes seconds to read and validate.
+            loaded = await anyio.to_thread.run_sync(
+                parse_scenario, raw, request.headers.get("content-type", ""), name
+            )
         except ScenarioError as exc:
             issues = [str(issue).removeprefix(f"{UPLOAD_SOURCE}:").lstrip() for issue in exc.issues]
             raise ControlError(

@@ -43,7 +43,13 @@ class Outcome:
     grown_mb: float
 
 
-def bounded(served: Served, action: Callable[[], T], *, seconds: float = SECONDS) -> Outcome:
+def bounded(
+    served: Served,
+    action: Callable[[], T],
+    *,
+    seconds: float = SECONDS,
+    health_ms: float = HEALTH_MS,
+) -> Outcome:
     """Run ``action`` (one hostile request or load) while polling health from another
     thread; assert the three bounds and return what the action returned."""
     before = peak_rss_mb(served.proc.pid)
@@ -72,7 +78,7 @@ def bounded(served: Served, action: Callable[[], T], *, seconds: float = SECONDS
     grown = peak_rss_mb(served.proc.pid) - before
     outcome = Outcome(result.get("value"), result["seconds"], worst, grown)
     assert outcome.seconds < seconds, outcome
-    assert outcome.worst_health_ms < HEALTH_MS, outcome
+    assert outcome.worst_health_ms < health_ms, outcome
     assert outcome.grown_mb < MEGABYTES, outcome
     assert "Traceback" not in served.stderr, served.stderr[-3000:]
     return outcome

@@ -19,3 +19,12 @@ MAX_CHOICES = 128
 # thread: parsing and counting the tokens of a 1 MB prompt takes a second of CPU, which
 # on the event loop would stall every other client (health checks included).
 LARGE_BODY = 64 * 1024
+
+# Scenario files and PUT bodies: what the loader reads and builds.
+MAX_SCENARIO_BYTES = 32 * 1024 * 1024  # one file (a PUT has --max-body)
+MAX_NESTING = 200  # levels of JSON nesting in a PUT (YAML has libyaml's own limit)
+# Values a YAML document may stand for once its aliases are expanded, beyond what it
+# writes out: a 1 KB "billion laughs" (nine anchors, each ten aliases of the last) is
+# 10**9 values, which serialising it (GET /_fakeopenai/scenarios, the inspector) or
+# validating ``match.json`` would build for real.
+MAX_ALIAS_EXPANSION = 100_000
