@@ -131,7 +131,7 @@ class Api:
         """Parse, validate and match a request: what to answer it with (or an ApiError)."""
         core = self.core
         body = parse_json(raw)
-        entry.body = body
+        core.journal.keep_body(entry, body, len(raw))
         if deployment and "model" not in body:
             # Azure: the deployment names the model (a copy: the journal keeps what was sent)
             body = {**body, "model": deployment}
@@ -142,7 +142,7 @@ class Api:
             check_conversation(body)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
-        entry.seen_last_user = view.last_user
+        entry.seen_last_user = core.journal.keep_text(view.last_user)
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
             raise ApiError(

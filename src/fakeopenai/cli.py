@@ -64,6 +64,20 @@ def _summary(scenarios: list[Any]) -> str:
     help="Requests kept in the journal.",
 )
 @click.option(
+    "--journal-max-bytes",
+    default=128 * MIB,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Request bodies kept in the journal in all, in bytes (oldest entries go first).",
+)
+@click.option(
+    "--journal-body-max",
+    default=256 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters of one request body kept in the journal (the rest cut, marked).",
+)
+@click.option(
     "--no-validate-conversation",
     is_flag=True,
     help="Accept broken tool-call histories (the real API answers them with a 400).",
@@ -101,6 +115,8 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     control_token: str | None,
     max_body: int,
     journal_limit: int,
+    journal_max_bytes: int,
+    journal_body_max: int,
     no_validate_conversation: bool,
     emit_schema: bool,
     tokens_per_second: float,
@@ -123,6 +139,8 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         cors_origins=cor_list(cors_origin),
         control_token=control_token,
         journal_limit=journal_limit,
+        journal_max_bytes=journal_max_bytes,
+        journal_body_max=journal_body_max,
         validate_conversation=not no_validate_conversation,
         emit_schema=emit_schema,
     )

@@ -9,12 +9,12 @@ developer visits must not be able to reset or reprogram the fake), and with
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fakeopenai import __version__
@@ -180,9 +180,32 @@ def select(entries: list[Entry], request: Request) -> list[Entry]:
             )
         wanted = miss.lower() in ("1", "true", "yes")
         entries = [e for e in entries if (e.miss is not None) == wanted]
-    if limit is not None:
+    offset = _int_param(request, "offset")
+    if offset is not None:  # a page, oldest first: ?offset=200&limit=100
+        return entries[offset : offset + limit if limit is not None else None]
+    if limit is not None:  # the newest `limit`
         entries = entries[-limit:] if limit else []
     return entries
+
+
+PAGE = 64  # entries encoded per trip to a worker thread
+INLINE_BYTES = 256 * 1024  # a listing smaller than this is encoded on the event loop
+
+
+async def _encoded(entries: list[Entry]) -> AsyncIterator[bytes]:
+    """The entries as one JSON list, encoded a page at a time in worker threads: the
+    whole journal is never built at once, and the event loop never encodes it."""
+    yield b"["
+    start = 0
+    while start < len(entries):
+        end, size = start, 0
+        while end < len(entries) and end - start < PAGE and size <= INLINE_BYTES:
+            size += entries[end].size
+            end += 1
+        page = await anyio.to_thread.run_sync(dumps, entries[start:end])
+        yield (b"," if start else b"") + page[1:-1]
+        start = end
+    yield b"]"
 
 
 def control_routes(core: Core) -> list[Any]:
@@ -217,7 +240,12 @@ def control_routes(core: Core) -> list[Any]:
         return Response(data, media_type="application/json", headers={"cache-control": "no-store"})
 
     async def list_requests(request: Request) -> Response:
-        return journal_json(dumps(select(journal.snapshot(), request)))
+        chosen = select(journal.snapshot(), request)
+        if len(chosen) <= PAGE and sum(entry.size for entry in chosen) <= INLINE_BYTES:
+            return journal_json(dumps(chosen))
+        return StreamingResponse(
+            _encoded(chosen), media_type="application/json", headers={"cache-control": "no-store"}
+        )
 
     async def one_request(request: Request) -> Response:
         wanted = request.path_params["id"]
