@@ -115,7 +115,7 @@ class Api:
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await read_body(receive, headers, core.settings.max_body)
+        raw = await read_body(receive, headers, core.settings.max_body, core.settings.body_timeout)
         large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
         if large:
             decided = await anyio.to_thread.run_sync(

@@ -78,6 +78,27 @@ def _summary(scenarios: list[Any]) -> str:
     help="Characters of one request body kept in the journal (the rest cut, marked).",
 )
 @click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request head to arrive whole (then 408 and close).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request body to arrive whole (then 408).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections at once (more get a 503 and are closed).",
+)
+@click.option(
     "--no-validate-conversation",
     is_flag=True,
     help="Accept broken tool-call histories (the real API answers them with a 400).",
@@ -117,6 +138,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     journal_limit: int,
     journal_max_bytes: int,
     journal_body_max: int,
+    head_timeout: float,
+    body_timeout: float,
+    max_connections: int,
     no_validate_conversation: bool,
     emit_schema: bool,
     tokens_per_second: float,
@@ -141,6 +165,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         journal_limit=journal_limit,
         journal_max_bytes=journal_max_bytes,
         journal_body_max=journal_body_max,
+        body_timeout=body_timeout,
         validate_conversation=not no_validate_conversation,
         emit_schema=emit_schema,
     )
@@ -169,7 +194,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         reloader = Reloader(core.engine, list(paths)).start()
         click.echo(f"fakeopenai: watching {', '.join(paths)} for changes", err=True)
     try:
-        _server(app, log_level).run(sockets=[sock])
+        _server(app, log_level, head_timeout, max_connections).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
         pass
     finally:
@@ -193,12 +218,12 @@ def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None
     return found
 
 
-def _server(app: Any, log_level: str) -> Any:
+def _server(app: Any, log_level: str, head_timeout: float, max_connections: int) -> Any:
     """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts."""
     import uvicorn
 
     from fakeopenai.inspector import signal_shutdown
-    from fakeopenai.serving import stamping_protocol
+    from fakeopenai.serving import raise_fd_limit, stamping_protocol
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
@@ -214,7 +239,9 @@ def _server(app: Any, log_level: str) -> Any:
         lifespan="off",
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
-        http=stamping_protocol(),
+        http=stamping_protocol(
+            head_timeout=head_timeout, max_connections=raise_fd_limit(max_connections)
+        ),
     )
     return Server(config)
 

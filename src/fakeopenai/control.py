@@ -12,6 +12,7 @@ import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -22,7 +23,7 @@ from fakeopenai.errors import ScenarioError
 from fakeopenai.hostnames import is_loopback
 from fakeopenai.journal import Entry, dumps, dumps_entry
 from fakeopenai.settings import Core
-from fakeopenai.uploads import UPLOAD_SOURCE, parse_scenario
+from fakeopenai.uploads import UPLOAD_SOURCE, parse_scenario, scenarios_summary
 
 PREFIX = "/_fakeopenai"
 UPLOAD_NAME = "uploaded"  # the name of a PUT scenario that has no `name:` (else ?name=)
@@ -87,8 +88,9 @@ def check_write(request: Request, token: str | None) -> None:
         raise error
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 past ``limit`` bytes (``--max-body``)."""
+async def read_limited(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (``--max-body``) and with
+    408 when it does not arrive within ``timeout`` seconds (``--body-timeout``)."""
     too_large = ControlError(
         413, "request_too_large", f"Request body too large: the limit is {limit} bytes."
     )
@@ -97,54 +99,20 @@ async def read_limited(request: Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ControlError(
+            408,
+            "request_timeout",
+            f"fakeopenai: the request body did not arrive within {timeout:g} s.",
+        ) from None
     return b"".join(chunks)
-
-
-def scenarios_summary(core: Core) -> dict[str, Any]:
-    """Loaded scenarios with their rules, match conditions and hit counts."""
-    from fakeopenai.engine import ADDED
-
-    engine = core.engine
-    hits = engine.hit_counts()
-
-    def rules(owner: str, loaded: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": rule.name,
-                "index": rule.index,
-                "line": rule.line,
-                "match": rule.match.model_dump(
-                    mode="json", exclude_none=True, exclude_defaults=True
-                ),
-                "replies": len(rule.replies),
-                "sequence": rule.sequence,
-                "then": rule.then,
-                "hits": hits.get((owner, rule.index), 0),
-            }
-            for rule in loaded
-        ]
-
-    return {
-        "scenarios": [
-            {
-                "name": s.name,
-                "source": s.source,
-                "description": s.description,
-                "seed": s.seed,
-                "models": list(s.models) if s.models is not None else None,
-                "chaos": s.chaos.model_dump(mode="json") if s.chaos else None,
-                "rules": rules(s.name, s.rules),
-            }
-            for s in engine.scenarios
-        ],
-        "added": rules(ADDED, engine.added),
-        "embedded_default": not engine.scenarios and not engine.added,
-    }
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -263,7 +231,7 @@ def control_routes(core: Core) -> list[Any]:
         return JSONResponse(scenarios_summary(core), headers={"cache-control": "no-store"})
 
     async def put_scenarios(request: Request) -> Response:
-        raw = await read_limited(request, settings.max_body)
+        raw = await read_limited(request, settings.max_body, settings.body_timeout)
         name = request.query_params.get("name", UPLOAD_NAME)
         try:
             # Off the event loop: a 30 MB document takes seconds to read and validate.

@@ -10,9 +10,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 from pydantic_core import from_json
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.connections import BODY_TIMEOUT
 from fakeopenai.respond import ApiError
 from fakeopenai.settings import Settings
 from fakeopenai.wire.errors import (
@@ -59,8 +61,12 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         )
 
 
-async def read_body(receive: Any, headers: Mapping[str, str], limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes (413) without reading it all.
+async def read_body(
+    receive: Any, headers: Mapping[str, str], limit: int, timeout: float = BODY_TIMEOUT
+) -> bytes:
+    """The body, refusing more than ``limit`` bytes (413) without reading it all, and
+    one that does not arrive whole within ``timeout`` seconds (408: a slow upload would
+    otherwise hold its connection and task for ever).
 
     Raises Starlette's ``ClientDisconnect`` when the client leaves mid-upload."""
     declared = headers.get("content-length")
@@ -70,17 +76,27 @@ async def read_body(receive: Any, headers: Mapping[str, str], limit: int) -> byt
     # than the rest of reading a small body.
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        with anyio.fail_after(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            f"fakeopenai: the request body did not arrive within {timeout:g} s "
+            f"({size:,} bytes came).",
+            code="request_timeout",
+            headers={"connection": "close"},
+        ) from None
 
 
 def _too_large(limit: int) -> ApiError:

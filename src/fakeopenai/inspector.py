@@ -23,9 +23,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fakeopenai.control import scenarios_summary
 from fakeopenai.journal import Entry
 from fakeopenai.settings import Core
+from fakeopenai.uploads import scenarios_summary
 
 TICK = 0.25  # seconds between journal checks: the page's worst-case lag
 HEARTBEAT = 15.0  # an SSE comment keeps proxies from closing an idle feed

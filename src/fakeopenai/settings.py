@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from fakeopenai.budgets.connections import BODY_TIMEOUT
 from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import DEFAULT_BODY_KEEP, DEFAULT_MAX_BYTES, Journal
@@ -35,6 +36,7 @@ class Settings:
     journal_limit: int | None = 10_000  # newest entries kept (None: all)
     journal_max_bytes: int | None = DEFAULT_MAX_BYTES  # request bodies kept in all
     journal_body_max: int = DEFAULT_BODY_KEEP  # characters of one body kept
+    body_timeout: float = BODY_TIMEOUT  # seconds for a request body to arrive whole
 
     def __post_init__(self) -> None:
         """Check what code (not the CLI, which checks its flags) may pass wrongly: a

@@ -1,6 +1,7 @@
-"""Scenario documents sent to ``PUT /_fakeopenai/scenarios``: YAML, or JSON by content
-type, refused for what a file would be refused for (duplicate keys included) and for
-nesting too deep to read. Called in a worker thread: a large document takes seconds."""
+"""Scenarios over the control API: documents sent to ``PUT /_fakeopenai/scenarios``
+(YAML, or JSON by content type, refused for what a file would be refused for, duplicate
+keys included, and for nesting too deep to read; parsed in a worker thread, as a large
+one takes seconds) and the summary ``GET /_fakeopenai/scenarios`` answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from fakeopenai.budgets.limits import MAX_NESTING
 from fakeopenai.errors import Issue, ScenarioError
 from fakeopenai.loader import LoadedScenario, load_mapping, load_text
+from fakeopenai.settings import Core
 
 UPLOAD_SOURCE = "<request body>"
 
@@ -73,3 +75,45 @@ def deepest(text: str) -> int:
 
 
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def scenarios_summary(core: Core) -> dict[str, Any]:
+    """Loaded scenarios with their rules, match conditions and hit counts."""
+    from fakeopenai.engine import ADDED
+
+    engine = core.engine
+    hits = engine.hit_counts()
+
+    def rules(owner: str, loaded: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": rule.name,
+                "index": rule.index,
+                "line": rule.line,
+                "match": rule.match.model_dump(
+                    mode="json", exclude_none=True, exclude_defaults=True
+                ),
+                "replies": len(rule.replies),
+                "sequence": rule.sequence,
+                "then": rule.then,
+                "hits": hits.get((owner, rule.index), 0),
+            }
+            for rule in loaded
+        ]
+
+    return {
+        "scenarios": [
+            {
+                "name": s.name,
+                "source": s.source,
+                "description": s.description,
+                "seed": s.seed,
+                "models": list(s.models) if s.models is not None else None,
+                "chaos": s.chaos.model_dump(mode="json") if s.chaos else None,
+                "rules": rules(s.name, s.rules),
+            }
+            for s in engine.scenarios
+        ],
+        "added": rules(ADDED, engine.added),
+        "embedded_default": not engine.scenarios and not engine.added,
+    }
