@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -55,7 +56,8 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         given = auth[7:].strip()
     if not given:
         raise ApiError(401, NO_KEY_MESSAGE)
-    if given != settings.api_key:
+    # compare_digest: the time taken does not say how much of a guessed key was right
+    if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
         raise ApiError(
             401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
         )
