@@ -150,7 +150,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     """Serve the OpenAI API from scenario files or folders (none: generated text)."""
     from fakeopenai.app import create_app
     from fakeopenai.logs import configure_console
-    from fakeopenai.serving import bind, settle_heap
+    from fakeopenai.serving import bind, settle_heap, tame_malloc
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
 
     settings = Settings(
@@ -178,6 +178,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     configure_console(log_level)  # only once serving: the console belongs to the server
     app = create_app(core=core)
     settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
+    tame_malloc()  # and large freed blocks go back to the system
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"
