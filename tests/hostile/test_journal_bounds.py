@@ -20,7 +20,7 @@ def small_journal() -> Iterator[Served]:
         "--log-level",
         "warning",
         "--journal-max-bytes",
-        str(8 * MIB),
+        str(2 * MIB),
         "--journal-body-max",
         "65536",
     ) as server:
@@ -33,14 +33,14 @@ def test_megabyte_prompts_keep_memory_flat(small_journal: Served) -> None:
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]}
     with httpx.Client(base_url=small_journal.url, timeout=60) as client:
         before = peak_rss_mb(small_journal.proc.pid)
-        for _ in range(60):  # 60 MB of prompts against an 8 MB bound
+        for _ in range(20):  # 20 MB of prompts against a 2 MB bound
             assert client.post("/v1/chat/completions", json=body).status_code == 200
         grown = peak_rss_mb(small_journal.proc.pid) - before
         assert grown < 200, grown
         outcome = bounded(small_journal, lambda: client.get("/_fakeopenai/requests"))
         entries = outcome.value.json()
-    # 8 MB of bodies cut to 64 KB each: the newest ~120 fit, all 60 stay.
-    assert len(entries) == 61  # (and the warm-up request)
+    # 2 MB of bodies cut to 64 KB each: the newest ~30 fit, all 20 stay.
+    assert len(entries) == 21  # (and the warm-up request)
     text = entries[-1]["body"]["messages"][0]["content"]
     assert text.startswith("hello world") and text.endswith("characters cut]")
     assert len(text) < 70_000

@@ -67,7 +67,8 @@ rules:
 """
 
 
-def test_scenario_regex_is_bounded(served: Served, client: httpx.Client) -> None:
+def test_scenario_regex_is_bounded(scripted: Served, scripted_client: httpx.Client) -> None:
+    served, client = scripted, scripted_client
     put = client.put(
         "/_fakeopenai/scenarios", content=SCENARIO, headers={"content-type": "application/yaml"}
     )
@@ -91,4 +92,3 @@ def test_scenario_regex_is_bounded(served: Served, client: httpx.Client) -> None
         )
     finally:
         client.post("/_fakeopenai/reset")
-        client.put("/_fakeopenai/scenarios", content="name: empty\nrules: []\n")

@@ -29,8 +29,8 @@ def _check(*paths: str | Path) -> tuple[int, str, float]:
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - started
 
 
-@pytest.mark.parametrize("path", BOMBS, ids=lambda p: p.stem)
-def test_check_refuses_an_alias_bomb_naming_the_alias(path: Path) -> None:
+def test_check_refuses_an_alias_bomb_naming_the_alias() -> None:
+    path = BOMBS[0]  # `fakeopenai check` itself, once (test_corpus loads them all)
     code, output, _ = _check(path)
     assert code == 1
     assert f"{path.name}:" in output and "*h (anchored here)" in output
@@ -68,7 +68,8 @@ def test_put_json_with_a_duplicate_key(client: httpx.Client) -> None:
     assert "duplicate key 'rules'" in answer.json()["error"]["issues"][0]
 
 
-def test_put_of_a_30_megabyte_scenario(served: Served, client: httpx.Client) -> None:
+def test_put_of_a_30_megabyte_scenario(scripted: Served, scripted_client: httpx.Client) -> None:
+    served, client = scripted, scripted_client
     text = "name: big\nrules:\n  - name: r\n    reply: {content: '" + "x" * 30_000_000 + "'}\n"
     # Read and validated in a worker thread (it blocked the loop 13 s). libyaml's parser
     # holds the GIL for its whole parse of the 30 MB scalar (~0.3-0.8 s here), so the
@@ -80,22 +81,28 @@ def test_put_of_a_30_megabyte_scenario(served: Served, client: httpx.Client) -> 
         health_ms=2000,
     )
     assert outcome.value.status_code in (200, 400)
-    client.put("/_fakeopenai/scenarios", content="name: empty\nrules: []\n")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_check_on_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    code, output, took = _check(fifo)
-    assert code == 1 and "not a regular file" in output and took < 10
-    assert "Traceback" not in output
+    _refused_quickly(fifo)
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
 def test_check_on_a_symlink_to_dev_zero(tmp_path: Path) -> None:
     link = tmp_path / "zero.yaml"
     link.symlink_to("/dev/zero")
-    code, output, took = _check(link)
-    assert code == 1 and "not a regular file" in output and took < 10
-    assert "Traceback" not in output
+    _refused_quickly(link)
+
+
+def _refused_quickly(path: Path) -> None:
+    """What `fakeopenai check` runs (``load_paths``), in-process: refused, at once."""
+    from fakeopenai.errors import ScenarioError
+    from fakeopenai.loader import load_paths
+
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        load_paths([path])
+    assert time.perf_counter() - started < 2

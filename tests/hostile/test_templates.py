@@ -32,7 +32,8 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_template(served: Served, client: httpx.Client, name: str) -> None:
+def test_hostile_template(scripted: Served, scripted_client: httpx.Client, name: str) -> None:
+    served, client = scripted, scripted_client
     scenario = {"name": "templates", "rules": [{"name": name, "reply": {"content": HOSTILE[name]}}]}
     put = client.put(
         "/_fakeopenai/scenarios",
