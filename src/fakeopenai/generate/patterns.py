@@ -134,9 +134,9 @@ def matching_string(
     """A string ``re.search(pattern, s)`` accepts, within the length bounds, or ``None``."""
     try:
         tree = _parser.parse(pattern)
-        compiled = compile_regex(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError):  # regex.error: ValueError
+    except (re.error, RecursionError, OverflowError):
         return None
+    compiled: Any = None  # compiled after the first string: sized by _emit's budget first
     deadline = time.monotonic() + _TIME_BUDGET
     for _ in range(_ATTEMPTS):
         left = deadline - time.monotonic()
@@ -155,6 +155,11 @@ def matching_string(
             )
         if max_length is not None and len(text) > max_length:
             continue
+        if compiled is None:
+            try:
+                compiled = compile_regex(pattern)
+            except ValueError:  # what ``regex`` cannot run
+                return None
         try:
             if compiled.search(text, timeout=left, concurrent=True):  # GIL released
                 return text
