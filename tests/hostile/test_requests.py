@@ -36,7 +36,9 @@ def test_embeddings_at_the_limit_are_answered(served: Served, client: httpx.Clie
 
 def test_embeddings_floats_at_the_limit_are_answered(served: Served, client: httpx.Client) -> None:
     body = {"model": "text-embedding-3-small", "input": ["t"] * 2048, "dimensions": 512}
-    outcome = bounded(served, lambda: _post(client, "/v1/embeddings", body))
+    # A legal answer of a million floats: its CPU time is the relaxed bound; the health
+    # route and memory keep theirs.
+    outcome = bounded(served, lambda: _post(client, "/v1/embeddings", body), seconds=10)
     assert outcome.value.status_code == 200
     assert len(outcome.value.json()["data"][2047]["embedding"]) == 512
 

@@ -104,8 +104,10 @@ def large_body_bytes(obj: Any) -> bytes:
     encoded on its own. One encoder call over the lot holds the GIL for as long as it
     runs (close to a second), stalling the event loop; item by item, the loop gets the
     GIL back between items."""
-    if not isinstance(obj, dict):
-        return body_bytes(obj)
+    if not isinstance(obj, dict) or not any(
+        isinstance(value, list) and len(value) > PIECEWISE_ITEMS for value in obj.values()
+    ):
+        return body_bytes(obj)  # an ordinary answer: as every other body is written
     parts: list[bytes] = []
     for key, value in obj.items():
         if isinstance(value, list) and len(value) > PIECEWISE_ITEMS:
