@@ -55,7 +55,7 @@ def serve_bare(port: int, kind: str) -> None:
         "id": "chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N",
         "object": "chat.completion",
         "created": 1753357765,
-        "model": "gpt-4o",
+        "model": "gpt-4o-2024-08-06",
         "choices": [
             {
                 "index": 0,
@@ -85,10 +85,20 @@ def serve_bare(port: int, kind: str) -> None:
         "system_fingerprint": "fp_b3f1157249",
     }
     answer = json.dumps(completion).encode()
-    headers = {
+    headers = {  # the header set a fakeopenai answer carries (a real answer's)
         "x-request-id": "req_9dd15267592c52419a1448efd25dc44a",
         "openai-version": "2020-10-01",
         "openai-processing-ms": "1",
+        "openai-organization": "fakeopenai",
+        "openai-project": "proj_fakeopenai",
+        "access-control-expose-headers": "X-Request-ID",
+        "x-content-type-options": "nosniff",
+        "x-ratelimit-limit-requests": "30000",
+        "x-ratelimit-limit-tokens": "150000000",
+        "x-ratelimit-remaining-requests": "29999",
+        "x-ratelimit-remaining-tokens": "149999986",
+        "x-ratelimit-reset-requests": "2ms",
+        "x-ratelimit-reset-tokens": "0s",
     }
 
     async def chat_bytes(request: Request) -> Response:

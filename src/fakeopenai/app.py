@@ -8,6 +8,7 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
@@ -21,17 +22,18 @@ from starlette.requests import ClientDisconnect
 
 from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.budgets.regex import RegexBudgetExceeded
-from fakeopenai.control import PREFIX as CONTROL_PREFIX
+from fakeopenai.dispatch import FakeOpenAIApp, route_path
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
+from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
-from fakeopenai.filled import Filled
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
+from fakeopenai.making import body_of, fill_checked, hash_seed, plain
 from fakeopenai.respond import (
     Answer,
     ApiError,
@@ -41,18 +43,20 @@ from fakeopenai.respond import (
     encode_headers,
     error_response,
     json_response,
+    ratelimit_headers,
+    real_headers,
     reply_headers,
     scripted_error,
 )
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
+from fakeopenai.shaped import shaped
 from fakeopenai.streaming import PacedStream
-from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
-from fakeopenai.wire.sse import PIECEWISE_ITEMS, large_body_bytes
+from fakeopenai.wire.sse import PIECEWISE_ITEMS
 
 log = logging.getLogger("fakeopenai")
-COLLECT_AFTER = 32 * 1024 * 1024  # bytes of large request bodies between collections
+COLLECT_AFTER = 64 * 1024 * 1024  # bytes of large request bodies between collections
 
 ENDPOINTS: dict[str, Endpoint] = {
     "chat/completions": ChatEndpoint(),
@@ -123,8 +127,10 @@ class Api:
         if large:
             self._collect_now_and_then(len(raw))
             decided = await anyio.to_thread.run_sync(
-                self._decide, key, deployment, raw, headers, entry
+                self._decide_in_worker, key, deployment, raw, headers, entry
             )
+            if isinstance(decided, ApiError):
+                raise decided
         else:
             decided = self._decide(key, deployment, raw, headers, entry)
         return await self._answer(*decided, entry, offload=large)
@@ -139,6 +145,18 @@ class Api:
         if self._large_bytes > COLLECT_AFTER:
             self._large_bytes = 0
             gc.collect()
+
+    def _decide_in_worker(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision] | ApiError:
+        """``_decide``, its refusal returned without a traceback: raised across threads,
+        the traceback (holding the frame that parsed the body) lands in a reference
+        cycle with the thread's future, and a 1 MB body stays alive until a full
+        garbage collection."""
+        try:
+            return self._decide(key, deployment, raw, headers, entry)
+        except ApiError as error:
+            return error.with_traceback(None)
 
     def _decide(
         self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
@@ -160,11 +178,7 @@ class Api:
         entry.seen_last_user = core.journal.keep_text(view.last_user)
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
-            raise ApiError(
-                404,
-                f"The model `{view.model}` does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
+            raise unknown_model(view.endpoint, view.model)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -191,27 +205,6 @@ class Api:
             entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
         entry.step, entry.chaos = decision.step, decision.chaos
 
-    def _fill(self, reply: Reply, view: Any, decision: Decision) -> Filled:
-        """The filled reply, its failures as the envelopes they deserve."""
-        from fakeopenai.generate import TemplateError, fill
-        from fakeopenai.generate.schema import UnusableSchema
-
-        try:
-            return fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
-        except UnusableSchema as exc:
-            raise ApiError(
-                400,
-                f"fakeopenai cannot generate a value for the request's JSON Schema: {exc}",
-                code="fakeopenai_unusable_schema",
-            ) from None
-        except TemplateError as exc:
-            raise ApiError(
-                500,
-                f"fakeopenai: rule {decision.rule_key!r} could not render its reply: {exc}",
-                "fakeopenai_template_error",
-                headers={"x-should-retry": "false"},
-            ) from None
-
     async def _answer(
         self,
         endpoint: Endpoint,
@@ -224,7 +217,7 @@ class Api:
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
-            error = scripted_error(reply.error, reply, view.model)
+            error = scripted_error(reply.error, reply, view.model, budget=self.core.budget)
             return error_response(error, entry, latency=latency)
         from fakeopenai.generate import fixed_text
 
@@ -234,18 +227,21 @@ class Api:
         # answering everyone else, health checks included.
         offloaded = offload or fixed_text(reply, view) is None
         if offloaded:
-            filled = await anyio.to_thread.run_sync(self._fill, reply, view, decision)
+            filled = await anyio.to_thread.run_sync(fill_checked, reply, view, decision)
         else:
-            filled = self._fill(reply, view, decision)
+            filled = fill_checked(reply, view, decision)
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
         extra = reply_headers(reply)
+        ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            return PacedStream(
+            # wire-level `sse:` options: only then their class
+            stream = PacedStream if reply.sse is None else shaped(reply.sse)
+            return stream(
                 frames,
-                headers=encode_headers(all_headers),
+                headers=[*encode_headers(all_headers), *ratelimit, *real_headers(all_headers)],
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,
@@ -253,48 +249,21 @@ class Api:
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
         pieces = getattr(endpoint, "pieces", None)
-        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and _plain(reply):
+        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and plain(reply):
             # 2,048 embeddings: made and sent vector by vector as the client reads them
             entry.status, entry.completed = 200, True
-            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra})
+            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra}, ratelimit)
         if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
-            body = await anyio.to_thread.run_sync(self._body, endpoint, turn, extra, entry, True)
+            encode = functools.partial(body_of, worker=True)
+            body = await anyio.to_thread.run_sync(
+                encode, endpoint, turn, extra, entry, self.core.settings.emit_schema
+            )
         else:
-            body = self._body(endpoint, turn, extra, entry)
+            body = body_of(endpoint, turn, extra, entry, self.core.settings.emit_schema)
         entry.completed = True
-        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
-
-    def _body(
-        self,
-        endpoint: Endpoint,
-        turn: Turn,
-        extra: dict[str, str],
-        entry: Entry,
-        worker: bool = False,
-    ) -> dict[str, Any] | bytes:
-        """The answer (``extra`` gains the schema link, if any); in a ``worker`` thread,
-        its bytes, encoded piece by piece (``wire.sse.large_body_bytes``)."""
-        encoded = getattr(endpoint, "encoded", None)
-        if self.core.settings.emit_schema:
-            body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
-            extra.update(link)
-            return body
-        if worker:
-            return large_body_bytes(endpoint.body(turn))
-        return endpoint.body(turn) if encoded is None else encoded(turn)
-
-
-def _plain(reply: Reply) -> bool:
-    """A reply with nothing that must be decided before its body starts (an error in a
-    pinned vector, a delay, a fault)."""
-    return not reply.embedding and reply.latency is None and reply.fault is None
-
-
-def hash_seed(key: str, seed: int | None) -> int:
-    """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
-    import zlib
-
-    return zlib.crc32(f"{seed}:{key}".encode())
+        return json_response(
+            body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
+        )
 
 
 def create_app(
@@ -335,40 +304,6 @@ def create_app(
         target=_warm_up, args=(warmed,), name="fakeopenai-warm-up", daemon=True
     ).start()
     return app
-
-
-class FakeOpenAIApp(Starlette):
-    """Starlette for the control API and the inspector (``/_fakeopenai``); every other
-    path goes straight to the API handler.
-
-    The API is the hot path: its handler is a plain ASGI app that reads the scope and
-    sends its own messages, so a request skips Starlette's routing, exception
-    middleware and ``Request``/``Response`` objects, which cost as much as the rest of
-    answering a scripted reply. It never raises (errors become envelopes), which is what
-    that machinery would otherwise be there for.
-    """
-
-    def __init__(self, api: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.api = api
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not is_control(route_path(scope)):
-            await self.api(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
-def route_path(scope: Any) -> str:
-    """The path below the app's mount point (``root_path``), as Starlette routes it."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
-
-
-def is_control(path: str) -> bool:
-    """``/_fakeopenai`` and below (``/_fakeopenaix`` is an API path, answered with 404)."""
-    return path.startswith(CONTROL_PREFIX) and path[len(CONTROL_PREFIX) :][:1] in ("", "/")
 
 
 def _warm_up(done: threading.Event) -> None:

@@ -23,6 +23,7 @@ from fakeopenai.wire.errors import (
     NO_KEY_MESSAGE,
     WRONG_KEY_MESSAGE,
     mask_key,
+    mask_wrong_key,
 )
 
 # /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
@@ -59,7 +60,7 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
     # compare_digest: the time taken does not say how much of a guessed key was right
     if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
         raise ApiError(
-            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
+            401, WRONG_KEY_MESSAGE.format(masked=mask_wrong_key(given)), code="invalid_api_key"
         )
 
 

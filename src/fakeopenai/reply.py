@@ -25,6 +25,7 @@ from fakeopenai.headertypes import Headers, HeaderValue
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 ChunkMode = Literal["word", "char", "token", "line", "none"]
 FaultKind = Literal["disconnect", "truncate", "stall", "malformed", "error_event"]
+Style = Literal["prose", "markdown", "code"]
 
 
 class _Model(BaseModel):
@@ -71,7 +72,7 @@ class GenerateSpec(_Model):
 
 
 class GeneratedContent(_Model):
-    """``content: {generate: {words: 200}}``: seeded faker prose of that length."""
+    """``content: {generate: {words: 200}}``: seeded plain prose of that length."""
 
     generate: GenerateSpec
 
@@ -179,6 +180,22 @@ class RateLimit(_Model):
     reset_tokens: HeaderValue | None = None
 
 
+class SseOptions(_Model):
+    """``sse:``: how a stream's frames reach the wire, not what they say (for testing
+    SSE parsers and the proxies between them; see ``fakeopenai.shaped``)."""
+
+    line_ending: Literal["lf", "crlf", "cr"] = Field(
+        "lf", description="End every SSE line with \\n (default), \\r\\n or \\r."
+    )
+    comments_every_ms: float | None = Field(
+        None, gt=0, description="A ': keep-alive' comment line every N ms while waiting."
+    )
+    split_bytes: int | None = Field(
+        None, ge=1, description="Cut every write into N-byte pieces, inside UTF-8 too."
+    )
+    coalesce: bool = Field(False, description="Frames already due go out in one write.")
+
+
 class Reply(_Model):
     """What to answer. With nothing given, plausible text is generated."""
 
@@ -188,6 +205,11 @@ class Reply(_Model):
     finish_reason: FinishReason | None = None
     usage: Usage | None = None
     model: str | None = None
+    style: Style | None = Field(
+        None,
+        description="How generated text looks: markdown (the default on chat and Responses), "
+        "prose (plain paragraphs; the default on legacy completions) or code.",
+    )
     chunking: Chunking | None = None
     chunks: list[str] | None = None
     latency: Latency | None = None
@@ -198,6 +220,7 @@ class Reply(_Model):
     ratelimit: RateLimit | None = None
     headers: Headers | None = Field(None, description="Extra response headers.")
     fault: Fault | None = None
+    sse: SseOptions | None = Field(None, description="Wire-level stream options.")
     embedding: list[float] | list[list[float]] | None = Field(
         None, description="Embeddings endpoint: one vector for every input, or one per input."
     )
@@ -217,6 +240,16 @@ class Reply(_Model):
                     f"an error reply sends no {' / '.join(extra)}: remove "
                     f"{'them' if len(extra) > 1 else 'it'} or the error"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _style_is_for_generated_text(self) -> Reply:
+        """``style`` shapes the text a reply generates: beside scripted text it would do
+        nothing, so the two are refused together."""
+        if self.style is not None and (self.content is not None or self.chunks is not None):
+            raise ValueError(
+                "style applies to generated text: remove content/chunks (scripted text) or style"
+            )
         return self
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fakeopenai.budgets.connections import BODY_TIMEOUT
@@ -13,6 +13,7 @@ from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.journal import DEFAULT_BODY_KEEP, DEFAULT_MAX_BYTES, Journal
 from fakeopenai.loader import LoadedScenario, load_paths
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import Latency
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -86,11 +87,13 @@ class Settings:
 
 @dataclass
 class Core:
-    """The state one server answers from: settings, rule engine, journal."""
+    """The state one server answers from: settings, rule engine, journal, and the
+    rate-limit budget its ``x-ratelimit-*`` headers show."""
 
     settings: Settings
     engine: Engine
     journal: Journal
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def build(
