@@ -30,6 +30,7 @@ from fakeopenai.settings import Core
 from fakeopenai.uploads import scenarios_summary
 
 TICK = 0.25  # seconds between journal checks: the page's worst-case lag
+ROWS_PER_TICK = 20  # new rows a feed is sent per tick, the newest
 HISTORY = 64  # ticks kept for a feed that slept through some (joins make extra ticks)
 HEARTBEAT = 15.0  # an SSE comment keeps proxies from closing an idle feed
 SNAPSHOT_ROWS = 500  # rows sent on connect; older entries stay in GET /requests
@@ -145,7 +146,12 @@ class Feed:
             data = row(entry)
             if _signature(data) != signature:
                 out.append(_event("entry", self._sent(entry)))
-        out.extend(_event("entry", self._sent(entry)) for entry in reversed(fresh))
+        # At most ROWS_PER_TICK new rows a tick (the newest): under heavy traffic every
+        # open feed would otherwise be sent every row, and its bytes, times the feeds,
+        # cost the server more than the requests themselves. The rest are one GET away.
+        for entry in fresh[ROWS_PER_TICK:]:
+            self.last_id = max(self.last_id, entry.id)
+        out.extend(_event("entry", self._sent(entry)) for entry in reversed(fresh[:ROWS_PER_TICK]))
         return b"".join(out)
 
 
