@@ -277,3 +277,9 @@ def schema() -> None:
     from fakeopenai.scenario import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+from fakeopenai.recording.commands import import_, record  # noqa: E402  (click only)
+
+main.add_command(record)
+main.add_command(import_)
