@@ -9,7 +9,6 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 from __future__ import annotations
 
 import functools
-import gc
 import logging
 import threading
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.garbage import GarbageBound
 from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.budgets.regex import RegexBudgetExceeded
 from fakeopenai.dispatch import FakeOpenAIApp, route_path
@@ -56,7 +56,6 @@ from fakeopenai.wire.ids import request_id
 from fakeopenai.wire.sse import PIECEWISE_ITEMS
 
 log = logging.getLogger("fakeopenai")
-COLLECT_AFTER = 64 * 1024 * 1024  # bytes of large request bodies between collections
 
 ENDPOINTS: dict[str, Endpoint] = {
     "chat/completions": ChatEndpoint(),
@@ -71,7 +70,7 @@ class Api:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._large_bytes = 0  # large bodies read since the last garbage collection
+        self._garbage = GarbageBound()  # large bodies read since the last collection
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI app of every API path (``FakeOpenAIApp`` routes them here)."""
@@ -125,7 +124,7 @@ class Api:
         raw = await read_body(receive, headers, core.settings.max_body, core.settings.body_timeout)
         large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
         if large:
-            self._collect_now_and_then(len(raw))
+            self._garbage.add(len(raw))
             decided = await anyio.to_thread.run_sync(
                 self._decide_in_worker, key, deployment, raw, headers, entry
             )
@@ -135,24 +134,11 @@ class Api:
             decided = self._decide(key, deployment, raw, headers, entry)
         return await self._answer(*decided, entry, offload=large)
 
-    def _collect_now_and_then(self, size: int) -> None:
-        """A full garbage collection after every ``COLLECT_AFTER`` bytes of large bodies.
-        A large body that ends up in a reference cycle (an exception's traceback holds
-        the frame that parsed it) waits for the collector, and ``fakeopenai serve``
-        collects seldom (``serving.settle_heap``): 1 MB prompts then piled up by the
-        hundred. Collecting here bounds that garbage to about ``COLLECT_AFTER``."""
-        self._large_bytes += size
-        if self._large_bytes > COLLECT_AFTER:
-            self._large_bytes = 0
-            gc.collect()
-
     def _decide_in_worker(
         self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
     ) -> tuple[Endpoint, Any, Reply, Decision] | ApiError:
-        """``_decide``, its refusal returned without a traceback: raised across threads,
-        the traceback (holding the frame that parsed the body) lands in a reference
-        cycle with the thread's future, and a 1 MB body stays alive until a full
-        garbage collection."""
+        """``_decide``, its refusal returned without its traceback: raised across threads,
+        it lands in a reference cycle that keeps the parsed body alive (budgets/garbage)."""
         try:
             return self._decide(key, deployment, raw, headers, entry)
         except ApiError as error:

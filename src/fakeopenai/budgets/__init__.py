@@ -8,6 +8,7 @@
   prompts) and the fake's own bounds on what it reads (scenario size, nesting, aliases).
 - ``bodies``: large request bodies cut, shape kept, for the journal.
 - ``connections``: head and body timeouts, the connection cap, malformed requests.
+- ``garbage``: a full collection after every 64 MB of large request bodies.
 
 Each module is leaf-level: it imports nothing else from fakeopenai but ``errors``.
 docs/reference/limits.md lists every bound.
