@@ -8,16 +8,22 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
-from fakeopenai.control import PREFIX as CONTROL_PREFIX
+from fakeopenai.budgets.garbage import GarbageBound
+from fakeopenai.budgets.limits import LARGE_BODY
+from fakeopenai.budgets.regex import RegexBudgetExceeded
 from fakeopenai.conversations.history import Pending, keep, prepare
+from fakeopenai.dispatch import FakeOpenAIApp, route_path
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
@@ -29,11 +35,13 @@ from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
+from fakeopenai.making import body_of, fill_checked, hash_seed, plain
 from fakeopenai.plausible import reply_warnings
 from fakeopenai.respond import (
     Answer,
     ApiError,
     JsonBody,
+    PiecesBody,
     base_headers,
     encode_headers,
     error_response,
@@ -47,8 +55,8 @@ from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
 from fakeopenai.shaped import shaped
 from fakeopenai.streaming import PacedStream
-from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
+from fakeopenai.wire.sse import PIECEWISE_ITEMS
 
 log = logging.getLogger("fakeopenai")
 
@@ -65,6 +73,7 @@ class Api:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._garbage = GarbageBound()  # large bodies read since the last collection
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI app of every API path (``FakeOpenAIApp`` routes them here)."""
@@ -94,6 +103,11 @@ class Api:
             entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
             entry.mark("total_ms")
             return JsonBody(b"", 499, {}, media_type=None)
+        except RegexBudgetExceeded as exc:  # a scenario regex that backtracks forever
+            over = ApiError(
+                500, str(exc), "fakeopenai_budget_exceeded", headers={"x-should-retry": "false"}
+            )
+            return error_response(over, entry)
         except Exception as exc:  # never an unscripted 500 without the envelope
             log.exception("fakeopenai: internal error answering %s", path)
             return error_response(
@@ -114,9 +128,39 @@ class Api:
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await read_body(receive, headers, core.settings.max_body)
+        raw = await read_body(receive, headers, core.settings.max_body, core.settings.body_timeout)
+        large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
+        if large:
+            self._garbage.add(len(raw))
+            decided = await anyio.to_thread.run_sync(
+                self._decide_in_worker, key, deployment, raw, headers, entry
+            )
+            if isinstance(decided, ApiError):
+                raise decided
+        else:
+            decided = self._decide(key, deployment, raw, headers, entry)
+        endpoint, view, reply, decision, pending = decided
+        return await self._answer(
+            endpoint, view, reply, decision, entry, offload=large, pending=pending
+        )
+
+    def _decide_in_worker(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision, Pending | None] | ApiError:
+        """``_decide``, its refusal returned without its traceback: raised across threads,
+        it lands in a reference cycle that keeps the parsed body alive (budgets/garbage)."""
+        try:
+            return self._decide(key, deployment, raw, headers, entry)
+        except ApiError as error:
+            return error.with_traceback(None)
+
+    def _decide(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision, Pending | None]:
+        """Parse, validate and match a request: what to answer it with (or an ApiError)."""
+        core = self.core
         body = parse_json(raw)
-        entry.body = body
+        core.journal.keep_body(entry, body, len(raw))
         if deployment and "model" not in body:
             # Azure: the deployment names the model (a copy: the journal keeps what was sent)
             body = {**body, "model": deployment}
@@ -130,7 +174,7 @@ class Api:
             body, pending = prepare(core.state, body, check=core.settings.validate_conversation)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
-        entry.seen_last_user = view.last_user
+        entry.seen_last_user = core.journal.keep_text(view.last_user)
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
             raise unknown_model(view.endpoint, view.model)
@@ -151,7 +195,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return self._answer(endpoint, view, reply, decision, entry, pending=pending)
+        return endpoint, view, reply, decision, pending
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -160,7 +204,7 @@ class Api:
             entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
         entry.step, entry.chaos = decision.step, decision.chaos
 
-    def _answer(
+    async def _answer(
         self,
         endpoint: Endpoint,
         view: Any,
@@ -168,34 +212,27 @@ class Api:
         decision: Decision,
         entry: Entry,
         *,
+        offload: bool,
         pending: Pending | None = None,
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
             error = scripted_error(reply.error, reply, view.model, budget=self.core.budget)
             return error_response(error, entry, latency=latency)
-        from fakeopenai.generate import TemplateError, fill
-        from fakeopenai.generate.schema import UnusableSchema
+        from fakeopenai.generate import fixed_text
 
-        try:
-            filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
-        except UnusableSchema as exc:
-            raise ApiError(
-                400,
-                f"fakeopenai cannot generate a value for the request's JSON Schema: {exc}",
-                code="fakeopenai_unusable_schema",
-            ) from None
-        except TemplateError as exc:
-            raise ApiError(
-                500,
-                f"fakeopenai: rule {decision.rule_key!r} could not render its reply: {exc}",
-                "fakeopenai_template_error",
-                headers={"x-should-retry": "false"},
-            ) from None
+        # Fixed text is answered on the event loop (microseconds). Anything generated
+        # (templates, JSON Schema values, faker prose, n choices, embeddings) is made in
+        # a worker thread: its budgets (budgets/) bound it, and meanwhile the loop keeps
+        # answering everyone else, health checks included.
+        offloaded = offload or fixed_text(reply, view) is None
+        if offloaded:
+            filled = await anyio.to_thread.run_sync(fill_checked, reply, view, decision)
+        else:
+            filled = fill_checked(reply, view, decision)
         turn = Turn(view, reply, filled, decision.seed)
-        kept = None  # a Responses answer to store (also its non-streamed body: built once)
-        if pending is not None:
-            turn, kept = keep(self.core.state, pending, endpoint, turn)
+        if pending is not None:  # a Responses answer to store: its ids fixed, then kept
+            turn = keep(self.core.state, pending, endpoint, turn)
         entry.reply = filled.summary()
         if decision.rule is not None:  # replies the real API could not have sent: logged
             entry.warnings = reply_warnings(view, filled, decision.label, log)
@@ -215,24 +252,22 @@ class Api:
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
-        encoded = getattr(endpoint, "encoded", None)
-        body: dict[str, Any] | bytes
-        if self.core.settings.emit_schema:
-            body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
-            extra.update(link)
+        pieces = getattr(endpoint, "pieces", None)
+        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and plain(reply):
+            # 2,048 embeddings: made and sent vector by vector as the client reads them
+            entry.status, entry.completed = 200, True
+            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra}, ratelimit)
+        if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
+            encode = functools.partial(body_of, worker=True)
+            body = await anyio.to_thread.run_sync(
+                encode, endpoint, turn, extra, entry, self.core.settings.emit_schema
+            )
         else:
-            body = kept or (endpoint.body(turn) if encoded is None else encoded(turn))
+            body = body_of(endpoint, turn, extra, entry, self.core.settings.emit_schema)
         entry.completed = True
         return json_response(
             body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
         )
-
-
-def hash_seed(key: str, seed: int | None) -> int:
-    """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
-    import zlib
-
-    return zlib.crc32(f"{seed}:{key}".encode())
 
 
 def create_app(
@@ -273,40 +308,6 @@ def create_app(
         target=_warm_up, args=(warmed,), name="fakeopenai-warm-up", daemon=True
     ).start()
     return app
-
-
-class FakeOpenAIApp(Starlette):
-    """Starlette for the control API and the inspector (``/_fakeopenai``); every other
-    path goes straight to the API handler.
-
-    The API is the hot path: its handler is a plain ASGI app that reads the scope and
-    sends its own messages, so a request skips Starlette's routing, exception
-    middleware and ``Request``/``Response`` objects, which cost as much as the rest of
-    answering a scripted reply. It never raises (errors become envelopes), which is what
-    that machinery would otherwise be there for.
-    """
-
-    def __init__(self, api: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.api = api
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not is_control(route_path(scope)):
-            await self.api(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
-def route_path(scope: Any) -> str:
-    """The path below the app's mount point (``root_path``), as Starlette routes it."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
-
-
-def is_control(path: str) -> bool:
-    """``/_fakeopenai`` and below (``/_fakeopenaix`` is an API path, answered with 404)."""
-    return path.startswith(CONTROL_PREFIX) and path[len(CONTROL_PREFIX) :][:1] in ("", "/")
 
 
 def _warm_up(done: threading.Event) -> None:

@@ -64,6 +64,41 @@ def _summary(scenarios: list[Any]) -> str:
     help="Requests kept in the journal.",
 )
 @click.option(
+    "--journal-max-bytes",
+    default=128 * MIB,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Request bodies kept in the journal in all, in bytes (oldest entries go first).",
+)
+@click.option(
+    "--journal-body-max",
+    default=256 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters of one request body kept in the journal (the rest cut, marked).",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request head to arrive whole (then 408 and close).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request body to arrive whole (then 408).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections at once (more get a 503 and are closed).",
+)
+@click.option(
     "--no-validate-conversation",
     is_flag=True,
     help="Accept broken tool-call histories (the real API answers them with a 400).",
@@ -101,6 +136,11 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     control_token: str | None,
     max_body: int,
     journal_limit: int,
+    journal_max_bytes: int,
+    journal_body_max: int,
+    head_timeout: float,
+    body_timeout: float,
+    max_connections: int,
     no_validate_conversation: bool,
     emit_schema: bool,
     tokens_per_second: float,
@@ -110,7 +150,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     """Serve the OpenAI API from scenario files or folders (none: generated text)."""
     from fakeopenai.app import create_app
     from fakeopenai.logs import configure_console
-    from fakeopenai.serving import bind, settle_heap
+    from fakeopenai.serving import bind, settle_heap, tame_malloc
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
 
     settings = Settings(
@@ -123,6 +163,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         cors_origins=cor_list(cors_origin),
         control_token=control_token,
         journal_limit=journal_limit,
+        journal_max_bytes=journal_max_bytes,
+        journal_body_max=journal_body_max,
+        body_timeout=body_timeout,
         validate_conversation=not no_validate_conversation,
         emit_schema=emit_schema,
     )
@@ -135,6 +178,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     configure_console(log_level)  # only once serving: the console belongs to the server
     app = create_app(core=core)
     settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
+    tame_malloc()  # and large freed blocks go back to the system
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"
@@ -151,7 +195,7 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         reloader = Reloader(core.engine, list(paths)).start()
         click.echo(f"fakeopenai: watching {', '.join(paths)} for changes", err=True)
     try:
-        _server(app, log_level).run(sockets=[sock])
+        _server(app, log_level, head_timeout, max_connections).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
         pass
     finally:
@@ -164,20 +208,23 @@ def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None
     found = []
     if reload and not paths:
         found.append("fakeopenai: --reload has nothing to watch (no scenario paths given)")
-    if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+    from fakeopenai.hostnames import is_loopback
+
+    if not is_loopback(host) and token is None:
         found.append(
-            f"fakeopenai: listening on {host}, reachable from other machines; "
-            "consider --control-token so they cannot reprogram the fake"
+            f"fakeopenai: listening on {host}, reachable from other machines: control writes "
+            "(PUT /_fakeopenai/scenarios, resets) arriving from beyond loopback are refused; "
+            "give --control-token TOKEN to allow them with `Authorization: Bearer TOKEN`"
         )
     return found
 
 
-def _server(app: Any, log_level: str) -> Any:
+def _server(app: Any, log_level: str, head_timeout: float, max_connections: int) -> Any:
     """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts."""
     import uvicorn
 
     from fakeopenai.inspector import signal_shutdown
-    from fakeopenai.serving import stamping_protocol
+    from fakeopenai.serving import raise_fd_limit, stamping_protocol
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
@@ -193,7 +240,9 @@ def _server(app: Any, log_level: str) -> Any:
         lifespan="off",
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
-        http=stamping_protocol(),
+        http=stamping_protocol(
+            head_timeout=head_timeout, max_connections=raise_fd_limit(max_connections)
+        ),
     )
     return Server(config)
 

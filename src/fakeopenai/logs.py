@@ -10,6 +10,7 @@ quiet at ``warning`` (and in-process, unless a test asks for them with ``caplog`
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -93,10 +94,21 @@ class RequestLog:
                     log.info(describe(scope["method"], scope["path"], status, millis, entry))
 
 
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators and bidi
+# controls: a request's `model` holding "\n12:00:00 POST ... FORGED" would otherwise
+# forge a console line, and ANSI/OSC escapes would retitle or clear the terminal.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\x1b``, ``\n``)."""
+    return _UNSAFE.sub(lambda found: repr(found[0])[1:-1], text)
+
+
 class _Console(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
-        text = record.getMessage()
+        text = printable(record.getMessage())
         if record.levelno >= logging.WARNING and not text.startswith("fakeopenai"):
             text = f"{record.levelname.lower()}: {text}"
         if record.exc_info:

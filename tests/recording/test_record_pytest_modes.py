@@ -11,6 +11,7 @@ import yaml
 import fakeopenai.generate
 import fakeopenai.recording.gate
 from fakeopenai import FakeOpenAI
+from fakeopenai.wire.errors import mask_key
 
 PRELOADED = (openai, fakeopenai.generate, fakeopenai.recording.gate)
 pytestmark = pytest.mark.usefixtures("sdk_stack_loaded")
@@ -55,7 +56,7 @@ def test_once_records_then_none_replays_and_a_miss_names_the_closest_rule(
     assert recording.exists()
     assert len(upstream.requests) == 1
     sent = upstream.requests[0].headers["authorization"]
-    assert sent.startswith("Bearer sk-ses") and sent.endswith("789")  # the session's key
+    assert sent == f"Bearer {mask_key(SESSION_KEY)}"  # the session's key, as the journal masks it
     run(pytester, upstream, "--fakeopenai-record=once").assert_outcomes(passed=1)
     run(pytester, upstream).assert_outcomes(passed=1)  # none: the default
     assert len(upstream.requests) == 1  # replayed, never forwarded

@@ -113,14 +113,14 @@ def _answers_a_call(items: list[dict[str, Any]]) -> None:
             )
 
 
-def keep(state: State, pending: Pending, endpoint: Any, turn: Any) -> tuple[Any, dict[str, Any]]:
+def keep(state: State, pending: Pending, endpoint: Any, turn: Any) -> Any:
     """Fix the answer's ids (``ResponsesEndpoint.with_ids``: the stored copy is the one
     sent), store it (``store`` true) and add its turn to the conversation; returns the
-    turn with its ids and the response object."""
+    turn with its ids."""
     turn = endpoint.with_ids(turn)
     response: dict[str, Any] = endpoint.body(turn)
     if pending.store:
         state.keep(StoredResponse(response, pending.input_items, pending.previous))
     if pending.conversation is not None:
         state.append(pending.conversation, pending.input_items + list(response.get("output") or []))
-    return turn, response
+    return turn

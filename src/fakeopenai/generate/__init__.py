@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fakeopenai.budgets.template import one_request
 from fakeopenai.families import snapshot
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
 from fakeopenai.generate import answers, limits, logprobs, schema, text
@@ -210,7 +211,7 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
 def fill_any(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
     """``fill`` for every kind of reply (``fill`` takes a shortcut for fixed text)."""
     seeder = Seeder.for_request(seed, rule_key, view)
-    with FAKER_LOCK:
+    with FAKER_LOCK, one_request():  # one template budget for the whole answer
         fake = faker_instance()
         built: list[Mapping[str, Any]] = []
 

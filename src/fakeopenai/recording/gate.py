@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from fakeopenai.app import ENDPOINTS, route_path
+from fakeopenai.app import ENDPOINTS
+from fakeopenai.dispatch import route_path
 from fakeopenai.fake import FakeOpenAI
 from fakeopenai.guards import masked, read_body, route
 from fakeopenai.matching import matches

@@ -120,7 +120,13 @@ def completion_bytes(filled: Filled, meta: Meta) -> bytes:
     """The encoded ``completion(filled, meta)``. A fixed reply with one plain choice is
     completed from its cached skeleton (``wire.skeleton``): the same bytes, a fraction
     of the work."""
-    if filled.fixed and not (filled.tool_calls or filled.extra_choices) and not filled.logprobs:
+    # (a request's own model name is part of the key: a long one is not kept)
+    if (
+        filled.fixed
+        and not (filled.tool_calls or filled.extra_choices)
+        and not filled.logprobs
+        and len(meta.model) <= 256
+    ):
         usage = filled.usage
         skeleton = _skeleton(
             (meta.model, meta.fingerprint),

@@ -146,8 +146,15 @@ def mask_wrong_key(key: str) -> str:
 
 
 def mask_key(key: str) -> str:
-    """``sk-abc***xyz``: a key as the journal keeps it (a fixed-width mask that shows
-    less of a long key than the 401 message does)."""
-    if len(key) <= 8:
-        return "*" * len(key)
-    return f"{key[:6]}***{key[-3:]}"
+    """``sk-abc***xyz``, as the real 401 message shows a wrong key (real keys are long).
+
+    Never more than a quarter of the secret shows, so a short one (``azure-key``) is not
+    given away whole: 6 + 3 characters only from 36 characters up, fewer below, none up
+    to 8."""
+    size = len(key)
+    if size <= 8:
+        return "*" * size
+    shown = min(9, size // 4)
+    head = min(6, shown - shown // 3)
+    tail = shown - head
+    return f"{key[:head]}***{key[size - tail :] if tail else ''}"
