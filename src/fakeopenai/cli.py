@@ -179,6 +179,10 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     app = create_app(core=core)
     settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
     tame_malloc()  # and large freed blocks go back to the system
+    # A worker thread making a large answer holds the GIL up to this long each turn, and
+    # the event loop waits that long for it after every I/O wait: 5 ms (the default)
+    # made a health check take ~200 ms under a 1 MB prompt; 1 ms keeps it far below.
+    sys.setswitchinterval(0.001)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"

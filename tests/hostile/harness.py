@@ -8,6 +8,8 @@ hangs the user's test suite)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -50,8 +52,9 @@ def bounded(
     seconds: float = SECONDS,
     health_ms: float = HEALTH_MS,
 ) -> Outcome:
-    """Run ``action`` (one hostile request or load) while polling health from another
-    thread; assert the three bounds and return what the action returned."""
+    """Run ``action`` (one hostile request or load) while ``prober.py`` polls health
+    from a process of its own (the test process's own GIL must not be what is
+    measured); assert the three bounds and return what the action returned."""
     before = peak_rss_mb(served.proc.pid)
     result: dict[str, Any] = {}
 
@@ -63,16 +66,23 @@ def bounded(
             result["error"] = exc
         result["seconds"] = time.perf_counter() - started
 
+    port = served.url.rsplit(":", 1)[1]
+    prober = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("prober.py")), port],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert prober.stdout is not None and prober.stdin is not None
+    assert prober.stdout.readline().strip() == "ready"
     worker = threading.Thread(target=run, daemon=True)
-    worst = 0.0
-    with httpx.Client(base_url=served.url, timeout=5) as probe:
-        probe.get("/_fakeopenai/health")  # connection open before the action starts
-        worker.start()
-        while worker.is_alive():
-            started = time.perf_counter()
-            assert probe.get("/_fakeopenai/health").status_code == 200
-            worst = max(worst, (time.perf_counter() - started) * 1000)
-            time.sleep(0.01)
+    worker.start()
+    worker.join()
+    prober.stdin.close()
+    reported = prober.stdout.readline().strip()
+    prober.wait(10)
+    assert reported, "the health prober failed"
+    worst = float(reported)
     if "error" in result:
         raise result["error"]
     grown = peak_rss_mb(served.proc.pid) - before
