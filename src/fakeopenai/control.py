@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -217,12 +218,16 @@ def control_routes(core: Core) -> list[Any]:
         return run
 
     async def health(request: Request) -> Response:
+        # which process answered (``serve --workers N``: one journal each), on what stack
+        stack = getattr(request.app.state, "stack", None)
         return JSONResponse(
             {
                 "status": "ok",
                 "version": __version__,
                 "scenarios": len(engine.scenarios),
                 "requests": len(journal),
+                "pid": os.getpid(),
+                **({"stack": stack.as_dict()} if stack else {}),
             }
         )
 

@@ -21,6 +21,7 @@ import uvicorn
 
 from fakeopenai.errors import ServerStartError
 from fakeopenai.logs import ARRIVED_KEY
+from fakeopenai.stack import LoopFactory, Stack, resolve, run
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 2.0
@@ -61,20 +62,25 @@ def settle_heap(app: Any) -> threading.Thread:
     return thread
 
 
-@functools.cache
-def stamping_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools when installed, as uvicorn picks, else h11),
-    noting in each request's scope when its bytes were read.
+def stamping_protocol(http: str | None = None) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (``http``: ``httptools`` or ``h11``; None: as
+    ``stack.resolve`` picks, httptools when installed), noting in each request's scope
+    when its bytes were read.
 
     Latency is scheduled from a request's arrival. Requests that arrive together are
     answered one after another, and the handler of the last starts only when the others
     are done: timed from there, its ``ttft_ms`` would begin late by all of their work.
     Timed from the read, every one of them keeps its schedule.
     """
+    return _stamping(http or resolve().http)
+
+
+@functools.cache
+def _stamping(http: str) -> type[asyncio.Protocol]:
     base: type[Any]
-    try:
+    if http == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
-    except ImportError:
+    else:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
     class Stamping(base):  # type: ignore[misc]
@@ -139,13 +145,21 @@ class ServerThread:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.stack: Stack | None = None  # the HTTP parser and loop, once started
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start serving; ``ServerStartError`` with the reason if not up within ``timeout``."""
         if self.running:
             return
+        try:
+            self.stack = stack = resolve()
+        except ValueError as exc:
+            raise ServerStartError(str(exc)) from None
         self._sock = bind(self.host, self.port)
         self.port = self._sock.getsockname()[1]
+        state = getattr(self.app, "state", None)
+        if state is not None:
+            state.stack = stack  # (shown by GET /_fakeopenai/health)
         config = uvicorn.Config(
             self.app,
             log_config=None,  # leave the process's logging alone (pytest captures it)
@@ -155,7 +169,7 @@ class ServerThread:
             # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
             timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
             timeout_keep_alive=30,
-            http=stamping_protocol(),
+            http=stamping_protocol(stack.http),
         )
         self._server = uvicorn.Server(config)
         self._error = None
@@ -163,7 +177,12 @@ class ServerThread:
         uvicorn_log = logging.getLogger("uvicorn.error")
         uvicorn_log.addHandler(recorder)
         try:
-            self._thread = threading.Thread(target=self._run, name="fakeopenai-server", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run,
+                args=(stack.loop_factory(),),
+                name="fakeopenai-server",
+                daemon=True,
+            )
             self._thread.start()
             self._wait_started(self._server, self._thread, timeout, recorder)
         finally:
@@ -194,10 +213,10 @@ class ServerThread:
             return "the server thread exited"
         return f"{type(error).__name__}: {error}"
 
-    def _run(self) -> None:
+    def _run(self, loop_factory: LoopFactory) -> None:
         assert self._server is not None and self._sock is not None
         try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
+            run(self._server.serve(sockets=[self._sock]), loop_factory)
         except BaseException as exc:  # reported by start(); after stop() nobody needs it
             self._error = exc
 
