@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
+from fakeopenai.generate import TemplateError, fill
+from fakeopenai.generate.schema import UnusableSchema
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
@@ -157,9 +160,8 @@ class Api:
         if reply.error is not None:
             error = scripted_error(reply.error, reply, view.model)
             return error_response(error, entry, latency=latency)
-        from fakeopenai.generate import TemplateError, fill
-        from fakeopenai.generate.schema import UnusableSchema
-
+        # (fill and its errors are imported at the top: an import statement in the
+        # handler costs ~3 µs per request even with the module loaded)
         try:
             filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
         except UnusableSchema as exc:
@@ -203,8 +205,6 @@ class Api:
 
 def hash_seed(key: str, seed: int | None) -> int:
     """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
-    import zlib
-
     return zlib.crc32(f"{seed}:{key}".encode())
 
 
