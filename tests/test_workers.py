@@ -18,7 +18,7 @@ HELLO = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]}
 
 def answering_pid(url: str) -> int:
     # a new connection each time: the kernel hands each connection to one worker
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=30) as client:
         pid: int = client.get(url + "/_fakeopenai/health").json()["pid"]
         return pid
 
@@ -40,7 +40,7 @@ def test_two_workers_both_take_load_each_with_its_own_journal() -> None:
         assert statuses == [200] * 40
         per_worker: dict[int, int] = {}
         while set(per_worker) != seen and time.monotonic() < deadline:
-            with httpx.Client(timeout=10) as client:
+            with httpx.Client(timeout=30) as client:
                 health = client.get(server.url + "/_fakeopenai/health").json()
             per_worker[health["pid"]] = health["requests"]
         assert sum(per_worker.values()) == 40, per_worker
@@ -52,12 +52,12 @@ def test_two_workers_both_take_load_each_with_its_own_journal() -> None:
 
 
 def chat(url: str) -> int:
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=30) as client:
         return client.post(url + "/v1/chat/completions", json=HELLO).status_code
 
 
 def test_health_says_which_stack_serves() -> None:
     with Served("--no-delay", "--http", "h11", "--loop", "asyncio") as server:
-        health = httpx.get(server.url + "/_fakeopenai/health").json()
+        health = httpx.get(server.url + "/_fakeopenai/health", timeout=30).json()
         assert health["stack"] == {"http": "h11", "loop": "asyncio"}
         assert health["pid"] == server.proc.pid

@@ -41,6 +41,7 @@ def serve_here(
     reloading the scenarios of ``watch`` when they change. ``parent``: the pid of the
     ``--workers`` parent, whose death stops this worker too."""
     from fakeopenai.app import create_app
+    from fakeopenai.logs import flush_console
     from fakeopenai.serving import settle_heap
 
     app = create_app(core=core)
@@ -59,6 +60,7 @@ def serve_here(
     finally:
         if reloader is not None:
             reloader.stop()
+        flush_console()  # (a worker ends with os._exit: no atexit, no buffers flushed)
 
 
 def uvicorn_server(
