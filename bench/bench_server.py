@@ -9,7 +9,7 @@ request and answers the same chat.completion. In one run, side by side:
   a ``JSONResponse`` of the completion and the headers fakeopenai sends) on plain
   uvicorn (h11, asyncio) and on the fast stack (httptools, uvloop);
 - ``fakeopenai``: ``fakeopenai serve SCENARIO --no-delay`` as installed (its default
-  stack), a scripted reply;
+  stack and options, its line per request going to /dev/null), a scripted reply;
 - with ``PEERS=1``, each peer that installs (``bench/peers.py``): aimock, fakellm,
   stubllm, llmock, scripted to the same reply;
 - streams: a 100-piece zero-delay chat stream from fakeopenai against a bare Starlette
@@ -217,13 +217,12 @@ def python_server(label: str, *args: str, port: int, **kwargs: object) -> Server
 
 def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
     fake = [sys.executable, "-m", "fakeopenai", "serve", scenario, "--no-delay"]
-    quiet = ["--log-level", "warning"]
     found = [
         python_server("bare Starlette, plain (h11, asyncio)", "json", "plain", port=free_port()),
         python_server("bare Starlette, fast (httptools, uvloop)", "json", "fast", port=free_port()),
     ]
     port = free_port()
-    found.append(Server("fakeopenai as installed", [*fake, *quiet, "--port", str(port)], port))
+    found.append(Server("fakeopenai as installed", [*fake, "--port", str(port)], port))
     if peers:
         from peers import peer_servers
 
@@ -233,12 +232,10 @@ def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
         python_server("bare Starlette SSE, fast", "sse", "fast", port=port, body=STREAM_BODY)
     )
     port = free_port()
-    found.append(
-        Server("fakeopenai stream", [*fake, *quiet, "--port", str(port)], port, body=STREAM_BODY)
-    )
+    found.append(Server("fakeopenai stream", [*fake, "--port", str(port)], port, body=STREAM_BODY))
     if workers:
         port = free_port()
-        command = [*fake, *quiet, "--workers", "2", "--port", str(port)]
+        command = [*fake, "--workers", "2", "--port", str(port)]
         found.append(Server("fakeopenai --workers 2 (unpinned)", command, port, pinned=False))
     return found
 
