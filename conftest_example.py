@@ -1,7 +1,8 @@
 """How a project wires fakeopenai into its tests: copy this file to ``tests/conftest.py``.
 
-``pip install fakeopenai`` already registers the pytest plugin (fixtures ``fake_openai``,
-``fake_openai_env``, marker ``@pytest.mark.fakeopenai``). This conftest adds what a
+Installing ``pytest-fakeopenai`` (from a clone until a release is out) registers the
+pytest plugin (fixtures ``fake_openai``, ``fake_openai_env``, marker
+``@pytest.mark.fakeopenai``). This conftest adds what a
 project usually wants on top: SDK clients pointed at the fake. Tell the plugin where
 the scenarios live once, in ``pyproject.toml``::
 

@@ -71,7 +71,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_report_header() -> list[str]:
-    """The client versions this run tests (the README's "Works with" table cites them)."""
+    """The client versions this run tests (docs/works-with.md's "Works with" table cites them)."""
     python = ", ".join(f"{p} {version(p)}" for p in PYTHON_PACKAGES)
     node = ", ".join(f"{p} {node_version(p)}" for p in NODE_PACKAGES)
     node_runtime = "no node"
