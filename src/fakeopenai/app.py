@@ -291,5 +291,10 @@ def _warm_up(done: threading.Event) -> None:
 
         with FAKER_LOCK:
             faker_instance()
+        # anyio imports its asyncio backend (~0.3 s) when first used, which is when a
+        # scripted fault drops or stalls a response: a loop of its own imports it now.
+        import anyio
+
+        anyio.run(anyio.sleep, 0)
     finally:
         done.set()  # warm or not: nothing waiting on it may wait forever

@@ -169,12 +169,11 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     )
     for warning in _warnings(host, paths, reload, control_token):
         click.echo(warning, err=True)
-    if reload and paths:
-        click.echo(f"fakeopenai: watching {', '.join(paths)} for changes", err=True)
     from fakeopenai.standalone import serve_forked, serve_here
 
-    def serve_one(parent: int | None = None) -> None:
-        serve_here(core, sock, stack, log_level, watch=list(paths) if reload else [], parent=parent)
+    def serve_one(parent: int | None = None, number: int = 0) -> None:
+        watch = list(paths) if reload else []
+        serve_here(core, sock, stack, log_level, watch=watch, parent=parent, announce=number == 0)
 
     if workers == 1:
         serve_one()

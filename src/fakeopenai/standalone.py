@@ -36,10 +36,12 @@ def serve_here(
     *,
     watch: list[str],
     parent: int | None = None,
+    announce: bool = True,
 ) -> None:
     """Serve ``core``'s API on ``sock`` in this process until Ctrl+C or SIGTERM,
-    reloading the scenarios of ``watch`` when they change. ``parent``: the pid of the
-    ``--workers`` parent, whose death stops this worker too."""
+    reloading the scenarios of ``watch`` when they change (``announce``: say so, once
+    watching). ``parent``: the pid of the ``--workers`` parent, whose death stops this
+    worker too."""
     from fakeopenai.app import create_app
     from fakeopenai.logs import flush_console
     from fakeopenai.serving import settle_heap
@@ -52,6 +54,8 @@ def serve_here(
         from fakeopenai.reload import Reloader
 
         reloader = Reloader(core.engine, watch).start()
+        if announce:
+            print(f"fakeopenai: watching {', '.join(watch)} for changes", file=sys.stderr)
     try:
         server = uvicorn_server(app, log_level, stack.http, parent)
         run(server.serve(sockets=[sock]), stack.loop_factory())
@@ -102,8 +106,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def serve_forked(count: int, serve: Callable[[int], None]) -> int:
-    """Run ``serve(parent_pid)`` in ``count`` forked children; return the worst exit
+def serve_forked(count: int, serve: Callable[[int, int], None]) -> int:
+    """Run ``serve(parent_pid, number)`` in ``count`` forked children (numbered from 0);
+    return the worst exit
     code once all have ended. SIGINT or SIGTERM to the parent stops them all (each ends
     its open responses as a single server would)."""
     if not can_fork():
@@ -115,7 +120,7 @@ def serve_forked(count: int, serve: Callable[[int], None]) -> int:
     children: list[int] = []
     sys.stdout.flush()  # what the parent printed must not be printed again by each child
     sys.stderr.flush()
-    for _ in range(count):
+    for number in range(count):
         pid = os.fork()
         if pid == 0:  # the child: serve, and never return into the parent's code
             code = 0
@@ -123,7 +128,7 @@ def serve_forked(count: int, serve: Callable[[int], None]) -> int:
             # shutdown, and SIGTERM's default would end the worker as killed by it.
             signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
-                serve(parent)
+                serve(parent, number)
             except KeyboardInterrupt:
                 pass
             except BaseException:
