@@ -166,6 +166,7 @@ class ServerThread:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
             # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
             timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
             timeout_keep_alive=30,

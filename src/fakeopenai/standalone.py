@@ -54,10 +54,9 @@ def serve_here(
         from fakeopenai.reload import Reloader
 
         reloader = Reloader(core.engine, watch).start()
-        if announce:
-            print(f"fakeopenai: watching {', '.join(watch)} for changes", file=sys.stderr)
+    ready = f"fakeopenai: watching {', '.join(watch)} for changes" if watch and announce else ""
     try:
-        server = uvicorn_server(app, log_level, stack.http, parent)
+        server = uvicorn_server(app, log_level, stack.http, parent, ready=ready)
         run(server.serve(sockets=[sock]), stack.loop_factory())
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
         pass
@@ -68,10 +67,10 @@ def serve_here(
 
 
 def uvicorn_server(
-    app: Any, log_level: str, http: str | None = None, parent: int | None = None
+    app: Any, log_level: str, http: str | None = None, parent: int | None = None, ready: str = ""
 ) -> Any:
     """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts (and, in
-    a worker, stops when its parent is gone)."""
+    a worker, stops when its parent is gone); ``ready`` goes to stderr once it serves."""
     import uvicorn
 
     from fakeopenai.inspector import signal_shutdown
@@ -82,6 +81,11 @@ def uvicorn_server(
             if parent is not None and orphaned(parent):
                 return True
             return bool(await super().on_tick(counter))
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if ready:
+                print(ready, file=sys.stderr, flush=True)
 
         async def shutdown(self, sockets: Any = None) -> None:
             signal_shutdown(app)
@@ -94,6 +98,7 @@ def uvicorn_server(
         log_level="debug" if log_level == "debug" else "warning",
         access_log=False,
         lifespan="off",
+        ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
         http=stamping_protocol(http),
