@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
 from fakeopenai import FakeOpenAI
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 WEATHER_TOOL = {
     "type": "function",
@@ -120,16 +123,27 @@ def test_retry_after_429(fake: FakeOpenAI) -> None:
     assert [e.header("x-stainless-retry-count") for e in fake.requests] == ["0", "1"]
 
 
-def test_no_match_is_a_404_that_names_the_closest_rule(fake: FakeOpenAI) -> None:
-    client = openai.OpenAI(base_url=fake.base_url, api_key="k", max_retries=3)
-    with pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(
-            model="gpt-4o", messages=[{"role": "user", "content": "Tell me a joke"}]
-        )
+def test_the_example_folder_ends_in_a_catch_all(fake: FakeOpenAI) -> None:
+    client = openai.OpenAI(base_url=fake.base_url, api_key="k", max_retries=0)
+    answer = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Tell me a joke"}]
+    )
+    assert answer.choices[0].message.content
+    assert fake.requests.last.rule == "anything-else"
+
+
+def test_no_match_is_a_404_that_names_the_closest_rule() -> None:
+    without_catch_all = [p for p in sorted(SCENARIOS.glob("*.yaml")) if p.stem != "zz-catch-all"]
+    with FakeOpenAI(*without_catch_all, strict=False) as fake:
+        client = openai.OpenAI(base_url=fake.base_url, api_key="k", max_retries=3)
+        with pytest.raises(openai.NotFoundError) as caught:
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "Tell me a joke"}]
+            )
+        assert len(fake.requests) == 1  # x-should-retry: false, and 404 is not retried
     error = caught.value
     assert error.type == "fakeopenai_no_match"  # type: ignore[attr-defined]
     assert "Closest rule" in error.message
-    assert len(fake.requests) == 1  # x-should-retry: false, and 404 is not retried
     assert error.response.headers["x-should-retry"] == "false"
     assert error.request_id is not None and error.request_id.startswith("req_")
 

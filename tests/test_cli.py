@@ -151,3 +151,17 @@ def test_serve_paces_generated_replies_at_the_given_speed() -> None:
     assert timings["ttft_ms"] >= 340  # the human-pace time to first token still applies
     # the last piece is due ttft + (pieces - 1) / 400 s after arrival, never earlier
     assert timings["total_ms"] >= 340 + (pieces - 1) * 2.5 - 10  # jitter moves pieces 8 ms
+
+
+def test_serve_the_example_folder_answers_any_prompt_with_markdown() -> None:
+    """The frontend developer's stub: ``fakeopenai serve scenarios/`` answers what no
+    example scripts through the catch-all, with a generated markdown answer."""
+    with Served(str(ROOT / "scenarios"), "--no-delay") as server:
+        ask = "Explain how to add pagination to a list endpoint, with an example"
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": ask}]}
+        response = HTTP.post(server.url + "/v1/chat/completions", json=body)
+        assert response.status_code == 200, response.text
+        text = response.json()["choices"][0]["message"]["content"]
+        assert text.count("\n\n") >= 4 and "### " in text  # sections of a long answer
+        line = server.wait_for_stderr("POST /v1/chat/completions")
+        assert "-> catch-all/anything-else 200" in line

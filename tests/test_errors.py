@@ -312,3 +312,34 @@ def test_a_sequence_counter_is_exact_under_concurrency(fake: FakeOpenAI) -> None
     assert len(exhausted) == 8
     assert {r.json()["error"]["code"] for r in exhausted} == {"sequence_exhausted"}
     assert sorted(e.step for e in fake.requests if e.step is not None) == list(range(count + 8))
+
+
+@pytest.mark.parametrize(
+    ("keys", "wait"),
+    [
+        ({"retry_after_ms": 10}, "10ms"),
+        ({"retry_after": 2}, "2s"),
+        ({"retry_after": 0.25}, "250ms"),
+        ({"retry_after_ms": 1500, "retry_after": 9}, "1.5s"),  # the SDKs read -ms first
+        ({"ratelimit": {"reset_requests": "6s"}}, "6s"),
+        ({}, "120ms"),  # no header: the real API's usual figure
+    ],
+)
+def test_a_429_message_waits_as_long_as_its_headers_say(
+    fake: FakeOpenAI, keys: dict[str, object], wait: str
+) -> None:
+    script(fake, {"error": 429, **keys})
+    response = HTTP.post(
+        fake.base_url + "/chat/completions", json={"model": "m", "messages": MESSAGES}
+    )
+    assert response.status_code == 429
+    assert f"Please try again in {wait}. " in response.json()["error"]["message"]
+
+
+def test_a_tokens_429_reads_the_tokens_reset_header(fake: FakeOpenAI) -> None:
+    script(fake, {"error": {"status": 429, "type": "tokens"}, "ratelimit": {"reset_tokens": "3s"}})
+    response = HTTP.post(
+        fake.base_url + "/chat/completions", json={"model": "m", "messages": MESSAGES}
+    )
+    assert "tokens per min (TPM)" in response.json()["error"]["message"]
+    assert "Please try again in 3s. " in response.json()["error"]["message"]

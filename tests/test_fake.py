@@ -283,15 +283,17 @@ def test_check_lists_every_unmatched_request(hello: FakeOpenAI) -> None:
     )
     assert str(caught.value) == (
         "fakeopenai: 2 requests matched no rule:\n"
-        f"  - request #{one} (POST /v1/chat/completions): no rule matched this chat request "
+        f"  - request 2 (POST /v1/chat/completions; journal #{one}): no rule matched this chat "
+        "request "
         "(model 'gpt-4o', last user message 'one'). " + closest.format("one") + "\n"
-        f"  - request #{two} (POST /v1/chat/completions): no rule matched this chat request "
+        f"  - request 3 (POST /v1/chat/completions; journal #{two}): no rule matched this chat "
+        "request "
         "(model 'gpt-4o-mini', last user message 'two'). " + closest.format("two")
     )
 
 
 def test_strict_exit_raises_for_unmatched_requests() -> None:
-    expected = r"^fakeopenai: 1 request matched no rule:\n  - request #1"
+    expected = r"^fakeopenai: 1 request matched no rule:\n  - request 1 \(POST .*; journal #1\)"
     with pytest.raises(NoMatchError, match=expected), FakeOpenAI(HELLO) as fake:
         ask(fake, "zzz")
     assert not fake.running

@@ -82,13 +82,13 @@ def test_generated_content_has_the_length_asked() -> None:
     assert count_tokens(filled.content or "") == filled.usage.completion_tokens == 120
 
 
-def test_the_embedded_default_is_prose_that_varies_with_the_prompt() -> None:
+def test_the_embedded_default_is_an_answer_that_varies_with_the_prompt() -> None:
     first = fill(reply(), chat("Tell me about cats"), seed=None, rule_key="default").content
     again = fill(reply(), chat("Tell me about cats"), seed=None, rule_key="default").content
     other = fill(reply(), chat("Tell me about dogs"), seed=None, rule_key="default").content
     assert first == again
     assert first != other
-    assert first and 30 <= len(first.split()) <= 80
+    assert first and 20 <= len(first.split()) <= 250  # a short prompt: a short answer
 
 
 def test_seed_and_rule_change_the_text_but_streaming_does_not() -> None:

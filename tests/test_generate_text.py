@@ -1,4 +1,4 @@
-"""Seeded Faker prose to a target length (fakeopenai.generate.text)."""
+"""Seeded prose to a target length (fakeopenai.generate.text)."""
 
 from __future__ import annotations
 
@@ -44,12 +44,11 @@ def test_generated_dispatches_on_the_measure_given() -> None:
     assert count_tokens(text.generated(seeded(2), GenerateSpec(tokens=64))) == 64
 
 
-def test_default_text_is_a_few_sentences_of_english_words() -> None:
-    for seed in range(20):
-        out = text.default_text(seeded(seed))
-        assert 30 <= len(out.split()) <= 80
-        assert out.endswith(".")
-        assert all(word.strip(".").isalpha() for word in out.split())
+def test_sentences_are_plain_prose_with_one_period_each() -> None:
+    for seed in range(30):
+        out = text.sentences(seeded(seed), 4)
+        assert out.count(".") == 4
+        assert not set(out) & set("*`#[]|_"), out  # no markdown in plain prose
 
 
 def test_same_seed_same_text_and_different_seed_different_text() -> None:

@@ -167,7 +167,8 @@ def test_where_takes_values_regexes_and_predicates() -> None:
 
 
 def test_where_refuses_unknown_conditions() -> None:
-    with pytest.raises(TypeError, match=r"^fakeopenai: unknown condition rul \(known: body, "):
+    expected = r"^fakeopenai: unknown condition rul \(did you mean rule=\? known: body, "
+    with pytest.raises(TypeError, match=expected):
         JOURNAL.where(rul="x")
 
 
@@ -255,3 +256,15 @@ def test_a_body_nested_too_deep_to_encode_is_shown_as_a_note() -> None:
     assert [item["body"] for item in listed] == [{"messages": []}, TOO_DEEP]
     assert json.loads(dumps_entry(entries[1]))["body"] == TOO_DEEP
     assert json.loads(dumps_entry(entries[0]))["body"] == {"messages": []}
+
+
+def test_the_console_names_a_sequence_step_as_the_journal_counts_it() -> None:
+    from fakeopenai.logs import describe
+
+    entry = Entry(
+        1, 0.0, "POST", "/v1/chat/completions", {}, None, "req_1", "chat", "gpt-4o",
+        scenario="flaky", rule="retry", step=1,
+    )  # fmt: skip
+    line = describe("POST", "/v1/chat/completions", 200, 3.0, entry)
+    assert "-> flaky/retry replies[1] 200" in line  # the second entry of `replies:`
+    assert entry.to_dict()["step"] == 1

@@ -199,6 +199,25 @@ def test_default_again(fake_openai):
     ).assert_outcomes(passed=2)
 
 
+def test_load_finds_relative_paths_like_the_marker(pytester: pytest.Pytester) -> None:
+    scenario(pytester.path / "tests" / "scenarios", "beside_the_test")
+    scenario(pytester.path / "shared", "from_rootdir")
+    scenario(pytester.path / "tests" / "cwd_only", "from_cwd")
+    pytester.makeini(INI)
+    (pytester.path / "tests" / "test_load.py").write_text(
+        CLIENT
+        + """
+def test_load(fake_openai, monkeypatch):
+    fake_openai.load("scenarios/beside_the_test.yaml", "shared")
+    assert fake_openai.scenarios == ("beside_the_test", "from_rootdir")
+    monkeypatch.chdir("tests/cwd_only")  # not beside the test, nor in the rootdir: the CWD
+    fake_openai.load("from_cwd.yaml")
+    assert fake_openai.scenarios == ("from_cwd",)
+"""
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
 def test_module_and_function_markers_combine(pytester: pytest.Pytester) -> None:
     scenario(pytester.path, "module_level")
     scenario(pytester.path, "function_level")

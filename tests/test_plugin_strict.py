@@ -58,9 +58,10 @@ def failure(result: pytest.RunResult, when: str) -> str:
     return str(reports[0].longreprtext)
 
 
-def miss(pytester: pytest.Pytester, number: int, text: str) -> str:
+def miss(pytester: pytest.Pytester, number: int, text: str, journal: int | None = None) -> str:
     return (
-        f"request #{number} (POST /v1/chat/completions): no rule matched this chat request "
+        f"request {number} (POST /v1/chat/completions; journal #{journal or number}): no rule "
+        "matched this chat request "
         f"(model 'gpt-4o', last user message '{text}'). Closest rule: 'greet' in scenario "
         f"'hello' ({pytester.path / 'hello.yaml'}:3), which failed on: last_user: expected "
         f"to contain 'hi', got '{text}'. Fix the request or add a rule that matches it."
@@ -89,6 +90,24 @@ def test_misses(fake_openai):
             OPT_OUT,
         ]
     )
+
+
+def test_misses_are_numbered_per_test(pytester: pytest.Pytester) -> None:
+    project(
+        pytester,
+        """
+def test_first(fake_openai):
+    ask(fake_openai, "hi")
+    ask(fake_openai, "hi")
+
+def test_second(fake_openai):
+    ask(fake_openai, "elsewhere")
+""",
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, failed=1)
+    expected = f"  - {miss(pytester, 1, 'elsewhere', journal=3)}"
+    assert failure(result, "call").splitlines()[1] == expected
 
 
 def test_a_failing_test_gets_the_misses_in_a_report_section(pytester: pytest.Pytester) -> None:
@@ -209,6 +228,34 @@ def test_unrelated(): pass
     )
 
 
+def test_a_marker_spelt_like_the_fixture_is_an_error(pytester: pytest.Pytester) -> None:
+    project(
+        pytester,
+        """
+@pytest.mark.fake_openai("hello.yaml")
+def test_fixture_spelling(fake_openai):
+    pass
+
+@pytest.mark.fakeopenia("hello.yaml")
+def test_typo(fake_openai):
+    pass
+
+@pytest.mark.slow
+def test_other_markers_are_left_alone(fake_openai):
+    pass
+""",
+    )
+    result = run(pytester, "-W", "ignore::pytest.PytestUnknownMarkWarning")
+    result.assert_outcomes(passed=1, errors=2)
+    for name in ("fake_openai", "fakeopenia"):
+        result.stdout.fnmatch_lines(
+            [
+                f"*fakeopenai: unknown marker @pytest.mark.{name} on *: did you mean "
+                "@pytest.mark.fakeopenai? (the fixture is fake_openai, the marker fakeopenai;*"
+            ]
+        )
+
+
 def test_a_misspelt_marker_argument_is_an_error(pytester: pytest.Pytester) -> None:
     project(
         pytester,
@@ -226,8 +273,8 @@ def test_wrong_type(fake_openai):
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
         [
-            "*fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) strcit "
-            "(it takes scenario paths, strict= and seed=)",
+            "*fakeopenai: @pytest.mark.fakeopenai got unknown argument strcit= "
+            "(did you mean strict=?; the marker takes scenario paths, strict= and seed=)",
             "*fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
             "strict=<bool> and seed=<int>; got paths [], strict='no', seed=None",
         ]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from cli_server import Served
+from fakeopenai import FakeOpenAI
 from fakeopenai.engine import Engine
 from fakeopenai.loader import load_paths
 from fakeopenai.reload import Reloader, stamp
@@ -103,6 +104,28 @@ def test_a_reload_swaps_the_scenarios_as_a_whole(folder: Path) -> None:
     first = engine.scenarios
     Reloader(engine, [str(folder)]).reload()
     assert engine.scenarios is not first  # swapped as a whole, never edited in place
+
+
+def test_a_put_pauses_reloading_until_a_reset(
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="fakeopenai.reload")
+    with FakeOpenAI(folder, strict=False) as fake:
+        engine = fake.core.engine
+        reloader = Reloader(engine, [str(folder)], interval=0.05).start()
+        try:
+            uploaded = {"name": "uploaded", "rules": [{"reply": {"content": "from PUT"}}]}
+            HTTP.put(fake.url + "/_fakeopenai/scenarios", json=uploaded).raise_for_status()
+            assert "--reload is paused" in caplog.text
+            (folder / "live.yaml").write_text(scenario("saved meanwhile"))
+            eventually(lambda: "not reloaded" in caplog.text, within=3.0)
+            assert [s.name for s in engine.scenarios] == ["uploaded"]  # the PUT stays
+            HTTP.post(fake.url + "/_fakeopenai/reset").raise_for_status()
+            assert "--reload resumed" in caplog.text
+            eventually(lambda: [s.name for s in engine.scenarios] == ["live"], within=3.0)
+            assert rule_text(engine) == "saved meanwhile"  # the edit made while paused
+        finally:
+            reloader.stop()
 
 
 # The real thing: `fakeopenai serve --reload` in a subprocess.

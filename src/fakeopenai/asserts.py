@@ -14,6 +14,7 @@ A failure is an ``AssertionError`` that says what was expected and lists the jou
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
@@ -27,10 +28,16 @@ CONDITIONS = frozenset(
 
 
 def _check_names(conditions: dict[str, Any]) -> None:
+    """A misspelt condition is a ``TypeError`` naming the closest one (a silently unmet
+    condition would read as "not called")."""
     unknown = sorted(set(conditions) - CONDITIONS)
     if unknown:
         known = ", ".join(sorted(CONDITIONS))
-        raise TypeError(f"fakeopenai: unknown condition {', '.join(unknown)} (known: {known})")
+        near = difflib.get_close_matches(unknown[0], CONDITIONS, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]}=? " if near else ""
+        raise TypeError(
+            f"fakeopenai: unknown condition {', '.join(unknown)} ({hint}known: {known})"
+        )
 
 
 def _fits(value: Any, expected: Any) -> bool:

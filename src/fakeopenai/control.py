@@ -22,6 +22,7 @@ from fakeopenai import __version__
 from fakeopenai.errors import Issue, ScenarioError
 from fakeopenai.journal import Entry, dumps, dumps_entry
 from fakeopenai.loader import LoadedScenario, load_mapping, load_text
+from fakeopenai.reload import install_upload, reset_engine
 from fakeopenai.settings import Core
 
 PREFIX = "/_fakeopenai"
@@ -266,13 +267,13 @@ def control_routes(core: Core) -> list[Any]:
                 str(exc),
                 issues=issues,
             ) from None
-        engine.replace([loaded])
+        install_upload(engine, [loaded])  # (pauses --reload, which would drop them)
         return JSONResponse(scenarios_summary(core))
 
     async def reset(request: Request) -> Response:
         count = len(journal)
         journal.clear()
-        engine.reset()
+        reset_engine(engine)  # (and resumes a paused --reload)
         return JSONResponse({"deleted": count, "counters": "cleared"})
 
     async def unknown(request: Request) -> Response:

@@ -58,6 +58,10 @@ class Engine:
         self.hits: dict[tuple[str, int], int] = {}
         self._order: list[Candidate] | None = None  # every candidate, built on first use
         self._models = self._declared_models(self._scenarios)  # asked on every request
+        # `--reload`: set while a watcher runs; paused while scenarios sent with PUT
+        # /_fakeopenai/scenarios are in place (a file save must not silently drop them).
+        self.watched = False
+        self.reload_paused = False
 
     @property
     def scenarios(self) -> tuple[LoadedScenario, ...]:

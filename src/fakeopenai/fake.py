@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -83,6 +84,9 @@ class FakeOpenAI:
     ) -> None:
         self.strict = strict
         self.api_key = api_key or DEFAULT_KEY
+        # Folders where ``load`` looks for a relative path before the current directory;
+        # the pytest fixture sets the test file's folder and the rootdir, as the marker.
+        self.search_dirs: tuple[Path, ...] = ()
         self.core = Core.build(settings=Settings.of(seed=seed, api_key=api_key, **options))
         if sources:
             self.load(*sources)
@@ -166,8 +170,20 @@ class FakeOpenAI:
     def load(self, *sources: Source) -> None:
         """Replace everything loaded (added rules too) with these files, folders or
         mappings. All or nothing: ``ScenarioError`` with every ``file:line`` problem,
-        and the previous scenarios stay."""
-        self._install(load_sources(sources))
+        and the previous scenarios stay.
+
+        A relative path is looked for in ``search_dirs`` first (in the ``fake_openai``
+        fixture: the test file's folder, then the rootdir, as the marker does), then in
+        the current directory."""
+        self._install(load_sources([self._located(source) for source in sources]))
+
+    def _located(self, source: Source) -> Source:
+        if isinstance(source, Mapping) or os.path.isabs(source):
+            return source
+        for base in self.search_dirs:
+            if (base / source).exists():
+                return base / source
+        return source
 
     def _install(self, scenarios: Sequence[LoadedScenario]) -> None:
         """Swap in already-loaded scenarios (the pytest plugin caches them by path)."""
@@ -182,9 +198,9 @@ class FakeOpenAI:
     def check(self) -> None:
         """Raise ``NoMatchError`` listing every request no rule matched (with the closest
         rule and the conditions it failed)."""
-        misses = self.requests.misses
+        misses = numbered_misses(self.requests)
         if misses:
-            raise NoMatchError([miss_line(entry) for entry in misses])
+            raise NoMatchError([miss_line(entry, number) for number, entry in misses])
 
     # assertions (see fakeopenai.asserts)
     def assert_called(self, times: int | None = None, **conditions: Any) -> Requests:
@@ -208,7 +224,14 @@ class FakeOpenAI:
         return f"<FakeOpenAI {where} scenarios={list(self.scenarios)!r}>"
 
 
-def miss_line(entry: Entry) -> str:
-    """One unmatched request for ``NoMatchError``: which one, and why nothing matched."""
+def numbered_misses(entries: Sequence[Entry]) -> list[tuple[int, Entry]]:
+    """The unmatched entries, each with its position (from 1) among ``entries``: the
+    requests since the last reset, so a test's failure counts that test's requests."""
+    return [(number, e) for number, e in enumerate(entries, 1) if e.miss is not None]
+
+
+def miss_line(entry: Entry, number: int) -> str:
+    """One unmatched request for ``NoMatchError``: which one (``number`` counts from the
+    last reset; the journal id counts for the server's life), and why nothing matched."""
     why = (entry.miss or "").removeprefix("fakeopenai: ")
-    return f"request #{entry.id} ({entry.method} {entry.path}): {why}"
+    return f"request {number} ({entry.method} {entry.path}; journal #{entry.id}): {why}"

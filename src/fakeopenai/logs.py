@@ -40,8 +40,8 @@ def describe(method: str, path: str, status: int, millis: float, entry: Entry | 
             parts.append(entry.model)
         if entry.rule is not None:
             parts.append(f"-> {entry.scenario}/{entry.rule}")
-            if entry.step is not None:
-                parts.append(f"step {entry.step + 1}")
+            if entry.step is not None:  # counted from 0, as the journal's `step`
+                parts.append(f"replies[{entry.step}]")
         elif entry.miss is not None:
             # The advice that ends every miss is for the test report, not the console.
             reason = entry.miss.removeprefix("fakeopenai: ").removesuffix(MISS_ADVICE)

@@ -28,7 +28,8 @@ def merge_reply(defaults: Reply | None, reply: Reply) -> Reply:
 
     ``latency``, ``fault``, ``ratelimit``, ``usage`` and ``headers`` merge key by key,
     except that a reply choosing a pace (``chunk_ms``/``tokens_per_second``) or a fault
-    kind (``*_after``) drops the defaults' other choice.
+    kind (``*_after``) drops the defaults' other choice; a reply with scripted text
+    drops the defaults' ``style`` (which only shapes generated text).
     """
     if defaults is None:
         return reply
@@ -41,6 +42,10 @@ def merge_reply(defaults: Reply | None, reply: Reply) -> Reply:
             values[key] = {**base, **mine}
         else:
             values[key] = mine
+    if "style" not in reply.model_fields_set and not {"content", "chunks"}.isdisjoint(
+        reply.model_fields_set
+    ):
+        values.pop("style", None)  # a default style shapes generated text, not this text
     return Reply.model_validate(values)
 
 

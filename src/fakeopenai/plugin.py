@@ -16,19 +16,22 @@ pytest start-up (tests/test_plugin_process.py checks it).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
+
+from fakeopenai.plugin_markers import Wanted, search_dirs
+from fakeopenai.plugin_markers import fail as _fail
+from fakeopenai.plugin_markers import resolve as _resolve
+from fakeopenai.plugin_markers import wanted as _wanted
 
 if TYPE_CHECKING:
     from fakeopenai.errors import ScenarioError
     from fakeopenai.fake import FakeOpenAI
     from fakeopenai.loader import LoadedScenario
 
-MARKER = "fakeopenai"
 INI_SCENARIOS = "fakeopenai_scenarios"
 INI_STRICT = "fakeopenai_strict"
 OPT_OUT = (
@@ -37,17 +40,8 @@ OPT_OUT = (
 )
 
 
-# NamedTuple and a plain class rather than dataclasses: building a dataclass costs
-# about a millisecond at import, and this module is imported by every pytest run.
-class Wanted(NamedTuple):
-    """What one test asks of the server."""
-
-    paths: tuple[str, ...]  # resolved scenario paths, in load order
-    origin: str  # where they came from, for messages
-    strict: bool
-    seed: int | None = None
-
-
+# A plain class rather than a dataclass: building a dataclass costs about a millisecond
+# at import, and this module is imported by every pytest run.
 class _Active:
     """The handle a running test uses, and the misses already reported for it."""
 
@@ -61,13 +55,14 @@ class _Active:
     def unreported(self) -> str | None:
         """The strict failure text for misses not reported yet (None: nothing to say)."""
         from fakeopenai.errors import NoMatchError
-        from fakeopenai.fake import miss_line
+        from fakeopenai.fake import miss_line, numbered_misses
 
-        misses = [e for e in self.fake.requests.misses if e.id not in self.reported]
-        self.reported.update(e.id for e in misses)
+        # numbered within this test: the journal is reset for every test
+        misses = [m for m in numbered_misses(self.fake.requests) if m[1].id not in self.reported]
+        self.reported.update(e.id for _, e in misses)
         if not misses or not self.strict:
             return None
-        return f"{NoMatchError([miss_line(e) for e in misses])}\n{OPT_OUT}"
+        return f"{NoMatchError([miss_line(e, n) for n, e in misses])}\n{OPT_OUT}"
 
 
 class _State:
@@ -122,54 +117,6 @@ class _State:
 
 _STATE = pytest.StashKey[_State]()
 _ACTIVE = pytest.StashKey[_Active]()
-
-
-def _fail(message: str) -> NoReturn:
-    __tracebackhide__ = True
-    pytest.fail(message, pytrace=False)
-
-
-def _resolve(paths: Sequence[str | os.PathLike[str]], bases: Sequence[Path]) -> tuple[str, ...]:
-    """Absolute paths: each relative one against the first base where it exists (else
-    the first base, so the loader's "no such file" names a real location)."""
-    resolved = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_absolute():
-            candidates = [base / path for base in bases]
-            path = next((c for c in candidates if c.exists()), candidates[0])
-        resolved.append(str(path))
-    return tuple(resolved)
-
-
-def _wanted(item: pytest.Item, state: _State) -> Wanted:
-    """The scenarios, strictness and seed for ``item``: its closest markers, else the
-    session defaults."""
-    paths: tuple[Any, ...] | None = None
-    options: dict[str, Any] = {}
-    for mark in item.iter_markers(MARKER):  # closest first: function, class, module
-        unknown = sorted(set(mark.kwargs) - {"strict", "seed"})
-        if unknown:
-            _fail(
-                f"fakeopenai: @pytest.mark.fakeopenai got unknown argument(s) {', '.join(unknown)}"
-                " (it takes scenario paths, strict= and seed=)"
-            )
-        if paths is None and mark.args:
-            paths = mark.args
-        for key, value in mark.kwargs.items():
-            options.setdefault(key, value)
-    strict, seed = options.get("strict", state.strict), options.get("seed")
-    bad = [p for p in paths or () if not isinstance(p, str | os.PathLike)]
-    if bad or not isinstance(strict, bool) or not (seed is None or isinstance(seed, int)):
-        _fail(
-            "fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
-            f"strict=<bool> and seed=<int>; got paths {list(paths or ())!r}, "
-            f"strict={strict!r}, seed={seed!r}"
-        )
-    if paths is None:
-        return Wanted(state.default.paths, state.default.origin, strict, seed)
-    resolved = _resolve(paths, [item.path.parent, Path(item.config.rootpath)])
-    return Wanted(resolved, f"@pytest.mark.fakeopenai on {item.nodeid}", strict, seed)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -268,11 +215,13 @@ def fake_openai(
     """
     item = request.node
     state = request.config.stash[_STATE]
-    wanted = _wanted(item, state)
+    wanted = _wanted(item, state.default, state.strict)
     state.prepare(fake_openai_server, wanted)
     active = _Active(fake_openai_server, wanted.strict)
     item.stash[_ACTIVE] = active
+    fake_openai_server.search_dirs = search_dirs(item)  # load("x.yaml") like the marker
     yield fake_openai_server
+    fake_openai_server.search_dirs = ()
     del item.stash[_ACTIVE]
     text = active.unreported()  # requests made after the test body, by other fixtures
     if text:

@@ -8,6 +8,11 @@ stopped changing for a moment (editors write in several steps), then swapped in 
 ``Engine.replace``, which is atomic: requests in flight keep the reply they were given,
 open streams keep their frames. A broken edit keeps the previous rules and logs every
 ``file:line`` problem.
+
+Scenarios sent with ``PUT /_fakeopenai/scenarios`` pause reloading (the control API sets
+``Engine.reload_paused`` and says so on the console): an edit saved meanwhile is logged,
+not loaded, until ``POST /_fakeopenai/reset`` resumes reloading; the files are then
+loaded at once if they changed while paused.
 """
 
 from __future__ import annotations
@@ -71,9 +76,11 @@ class Reloader:
         self._last = stamp(self.paths)
         self.reloads = 0  # successful reloads, for tests and the curious
         self.error: ScenarioError | None = None  # the last broken edit, until fixed
+        self._missed = False  # the files changed while reloading was paused
 
     def start(self) -> Reloader:
         """Start watching in a daemon thread."""
+        self.engine.watched = True
         self._thread = threading.Thread(target=self._run, name="fakeopenai-reload", daemon=True)
         self._thread.start()
         return self
@@ -89,10 +96,21 @@ class Reloader:
             self.poll()
 
     def poll(self) -> bool:
-        """Reload if the files changed since the last look; True when something changed."""
+        """Reload if the files changed since the last look (or while reloading was
+        paused); True when it reloaded or tried to."""
         now = stamp(self.paths)
-        if now == self._last:
+        if self.engine.reload_paused:
+            if now != self._last:
+                self._last, self._missed = now, True
+                log.warning(
+                    "fakeopenai: %s changed; not reloaded: the scenarios sent with PUT "
+                    "/_fakeopenai/scenarios stay until POST /_fakeopenai/reset resumes reloading",
+                    ", ".join(self.paths),
+                )
             return False
+        if now == self._last and not self._missed:
+            return False
+        self._missed = False
         while not self._stop.wait(SETTLE):  # let a multi-step save finish
             settled = stamp(self.paths)
             if settled == now:
@@ -124,4 +142,28 @@ class Reloader:
             rules,
             "s" * (rules != 1),
             names,
+        )
+
+
+def install_upload(engine: Engine, scenarios: Sequence[LoadedScenario]) -> None:
+    """Swap in scenarios sent with PUT; on a watched engine, pause reloading (a file
+    save would silently replace them) and say so on the console."""
+    engine.replace(scenarios)
+    if engine.watched and not engine.reload_paused:
+        engine.reload_paused = True
+        log.warning(
+            "fakeopenai: scenarios replaced by PUT /_fakeopenai/scenarios; --reload is "
+            "paused (file edits are not loaded) until POST /_fakeopenai/reset"
+        )
+
+
+def reset_engine(engine: Engine) -> None:
+    """``POST /_fakeopenai/reset``: clear the counters; resume a paused reloading, and
+    say so."""
+    engine.reset()
+    if engine.reload_paused:
+        engine.reload_paused = False
+        log.warning(
+            "fakeopenai: --reload resumed: the next change to the scenario files replaces "
+            "the scenarios sent with PUT (a change made while paused loads now)"
         )

@@ -25,6 +25,7 @@ from fakeopenai.headertypes import Headers, HeaderValue
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 ChunkMode = Literal["word", "char", "token", "line", "none"]
 FaultKind = Literal["disconnect", "truncate", "stall", "malformed", "error_event"]
+Style = Literal["prose", "markdown", "code"]
 
 
 class _Model(BaseModel):
@@ -71,7 +72,7 @@ class GenerateSpec(_Model):
 
 
 class GeneratedContent(_Model):
-    """``content: {generate: {words: 200}}``: seeded faker prose of that length."""
+    """``content: {generate: {words: 200}}``: seeded plain prose of that length."""
 
     generate: GenerateSpec
 
@@ -188,6 +189,11 @@ class Reply(_Model):
     finish_reason: FinishReason | None = None
     usage: Usage | None = None
     model: str | None = None
+    style: Style | None = Field(
+        None,
+        description="How generated text looks: markdown (the default on chat and Responses), "
+        "prose (plain paragraphs; the default on legacy completions) or code.",
+    )
     chunking: Chunking | None = None
     chunks: list[str] | None = None
     latency: Latency | None = None
@@ -217,6 +223,16 @@ class Reply(_Model):
                     f"an error reply sends no {' / '.join(extra)}: remove "
                     f"{'them' if len(extra) > 1 else 'it'} or the error"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _style_is_for_generated_text(self) -> Reply:
+        """``style`` shapes the text a reply generates: beside scripted text it would do
+        nothing, so the two are refused together."""
+        if self.style is not None and (self.content is not None or self.chunks is not None):
+            raise ValueError(
+                "style applies to generated text: remove content/chunks (scripted text) or style"
+            )
         return self
 
     @model_validator(mode="after")

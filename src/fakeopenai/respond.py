@@ -15,7 +15,7 @@ from typing import Any
 from fakeopenai.journal import Entry
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
-from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object
+from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object, wait_text
 from fakeopenai.wire.sse import body_bytes
 
 # What the API handler returns: an ASGI callable that sends one response.
@@ -151,10 +151,12 @@ def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = N
 def scripted_error(spec: ErrorSpec, reply: Reply | None, model: str | None) -> ApiError:
     """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status."""
     defaults = defaults_for(spec.status, spec.type)
-    message = spec.message or defaults.message.format(model=model or "gpt-4o", masked="sk-***")
     headers = reply_headers(reply)
     if spec.headers:
         headers.update({k.lower(): v for k, v in spec.headers.items()})
+    message = spec.message or defaults.message.format(
+        model=model or "gpt-4o", masked="sk-***", wait=wait_text(headers, defaults.type)
+    )
     return ApiError(
         spec.status,
         message,

@@ -5,7 +5,8 @@ structured outputs and tool calls, and counts tokens. Everything generated depen
 on (seed, rule key, request content): see ``seeding``. The parts:
 
 - ``templates``: Jinja2 in the immutable sandbox (``TemplateError`` when one fails);
-- ``text``: seeded Faker prose to a length in words, tokens, sentences or paragraphs;
+- ``answers``: what a reply with no text says: a markdown, prose or code answer;
+- ``text``: seeded prose to a length in words, tokens, sentences or paragraphs;
 - ``schema`` (with ``strings``, ``numbers``, ``patterns``, ``names``): a value valid
   against a JSON Schema, for ``json_schema`` replies and tool arguments;
 - ``tools``: scripted, ``arguments: auto`` and ``tool_calls: auto`` calls;
@@ -24,7 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
-from fakeopenai.generate import limits, logprobs, schema, text
+from fakeopenai.generate import answers, limits, logprobs, schema, text
 from fakeopenai.generate.checks import check_templates
 from fakeopenai.generate.seeding import FAKER_LOCK, Seeder, faker_instance
 from fakeopenai.generate.templates import (
@@ -52,13 +53,17 @@ __all__ = [
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-def _default_content(view: RequestView, fake: Any) -> str:
-    """What a reply with nothing scripted says: JSON for a JSON format, else prose."""
+def _default_content(view: RequestView, fake: Any, style: answers.Style | None) -> str:
+    """What a reply with nothing scripted says: JSON for a JSON format, else an answer
+    in the reply's style (markdown; plain prose on legacy completions, which continue
+    a prompt rather than chat)."""
     if view.response_format == "json_schema" and view.response_schema:
         return to_json(schema.value_for(view.response_schema, fake))
     if view.response_format == "json_object":
         return to_json(schema.example_object(fake))
-    return text.default_text(fake)
+    if style is None:
+        style = "prose" if view.endpoint == "completions" else "markdown"
+    return answers.compose(fake, style, view.last_user)
 
 
 def _content(
@@ -81,7 +86,7 @@ def _content(
         return render(content, context())
     if isinstance(content, GeneratedContent):
         return text.generated(fake, content.generate)
-    return None if answered else _default_content(view, fake)
+    return None if answered else _default_content(view, fake, reply.style)
 
 
 def choice_count(view: RequestView) -> int:

@@ -1,9 +1,10 @@
 """Plausible English prose from a seeded Faker, to a target length.
 
-Faker's ``en_US`` sentences (common English words, capitalised, ending in a period) are
+Sentences from the answers' phrase material (plain, each ending in its only period) are
 cut to the measure asked: exactly N words, exactly N tokens (as ``count_tokens`` counts
 them, so the reported usage equals the request), N sentences or N paragraphs. Every
-function takes a Faker the caller has already seeded (and holds the lock of).
+function takes a Faker the caller has already seeded (and holds the lock of); its
+``random`` drives the choices, and a Faker word fills a last token or two.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from fakeopenai.generate.answers import phrases
 from fakeopenai.generate.tokens import count_tokens
 from fakeopenai.scenario import GenerateSpec
 
-DEFAULT_WORDS = (30, 80)  # the embedded default's length range, in words
-_SENTENCE_WORDS = (5, 14)
 _PARAGRAPH_SENTENCES = (3, 6)
 
 
 def sentence(fake: Any) -> str:
-    """One sentence of 5-14 words."""
-    low, high = _SENTENCE_WORDS
-    return str(fake.sentence(nb_words=fake.random.randint(low, high), variable_nb_words=False))
+    """One plain sentence (6-20 words)."""
+    return phrases.sentence(fake.random)
 
 
 def sentences(fake: Any, count: int) -> str:
@@ -42,7 +41,7 @@ def words(fake: Any, count: int) -> str:
     while len(out) < count:
         out += sentence(fake).split()
     out = out[:count]
-    out[-1] = out[-1].rstrip(".") + "."
+    out[-1] = out[-1].rstrip(".,") + "."
     return " ".join(out)
 
 
@@ -58,7 +57,8 @@ def _short_word(fake: Any, capital: bool) -> str:
 def _units(fake: Any) -> Iterator[tuple[str, bool]]:
     """An endless stream of ``(word, ends_sentence)`` from Faker sentences."""
     while True:
-        parts = sentence(fake).rstrip(".").split()
+        # no commas: a cut may end the text on any word, and "word,." reads badly
+        parts = sentence(fake).rstrip(".").replace(",", "").split()
         for i, word in enumerate(parts):
             yield word, i == len(parts) - 1
 
@@ -103,9 +103,3 @@ def generated(fake: Any, spec: GenerateSpec) -> str:
     if spec.sentences:
         return sentences(fake, spec.sentences)
     return paragraphs(fake, spec.paragraphs or 1)
-
-
-def default_text(fake: Any) -> str:
-    """The embedded default answer: 30-80 words of prose."""
-    low, high = DEFAULT_WORDS
-    return words(fake, fake.random.randint(low, high))

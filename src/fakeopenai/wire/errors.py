@@ -14,12 +14,12 @@ OPENAI_VERSION = "2020-10-01"
 
 RATE_LIMIT_MESSAGE = (
     "Rate limit reached for {model} in organization org-fakeopenai on requests per min (RPM): "
-    "Limit 500, Used 500, Requested 1. Please try again in 120ms. "
+    "Limit 500, Used 500, Requested 1. Please try again in {wait}. "
     "Visit https://platform.openai.com/account/rate-limits to learn more."
 )
 TOKENS_LIMIT_MESSAGE = (
     "Rate limit reached for {model} in organization org-fakeopenai on tokens per min (TPM): "
-    "Limit 30000, Used 29937, Requested 385. Please try again in 644ms. "
+    "Limit 30000, Used 29937, Requested 385. Please try again in {wait}. "
     "Visit https://platform.openai.com/account/rate-limits to learn more."
 )
 QUOTA_MESSAGE = (
@@ -99,6 +99,29 @@ def defaults_for(status: int, type_: str | None = None) -> ErrorDefaults:
     if status >= 500:
         return ErrorDefaults("server_error", None, SERVER_ERROR_MESSAGE)
     return ErrorDefaults("invalid_request_error", None, f"Request failed with status {status}.")
+
+
+# What a rate-limit message says to wait when no header says otherwise (the real API's
+# usual figures for each flavour).
+DEFAULT_WAIT = {"requests": "120ms", "tokens": "644ms"}
+
+
+def wait_text(headers: dict[str, str], type_: str) -> str:
+    """How long a 429's message says to wait: what the response's headers say (so the
+    text and the headers a client reads agree), else the usual figure.
+
+    ``retry-after-ms`` wins (the SDKs read it first), then ``retry-after`` (seconds),
+    then the flavour's ``x-ratelimit-reset-*`` header, which is already a duration."""
+    for name, scale in (("retry-after-ms", 1.0), ("retry-after", 1000.0)):
+        raw = headers.get(name)
+        try:
+            millis = float(raw) * scale if raw is not None else None
+        except ValueError:  # an HTTP date or a scripted oddity: say nothing wrong
+            millis = None
+        if millis is not None and millis >= 0:
+            return f"{millis:.0f}ms" if millis < 1000 else f"{round(millis / 1000, 3):g}s"
+    reset = headers.get(f"x-ratelimit-reset-{'tokens' if type_ == 'tokens' else 'requests'}")
+    return reset or DEFAULT_WAIT["tokens" if type_ == "tokens" else "requests"]
 
 
 def error_object(

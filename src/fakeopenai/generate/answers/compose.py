@@ -1,0 +1,139 @@
+"""Whole answers: a style, a length fitted to the prompt, and blocks put in order.
+
+Real assistant answers are short for short prompts (a greeting gets a sentence or two)
+and run to a few hundred words when asked to explain, compare or write something; in
+between they are a paragraph or two with a list, a code block or a table. ``size``
+reads the prompt for that; ``compose`` builds blocks until the answer reaches the
+length, in one of three styles:
+
+- ``markdown``: paragraphs with bold, italics, inline code and links, bullet and
+  numbered lists, tables, fenced code with a language, and headings in longer answers;
+- ``prose``: plain paragraphs, no markup at all;
+- ``code``: a line of introduction, a fenced block (two in longer answers), and a short
+  explanation.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any, get_args
+
+from fakeopenai.generate.answers import blocks, phrases
+from fakeopenai.reply import Style
+
+STYLES: tuple[Style, ...] = get_args(Style)
+
+# Answer lengths in words, by what the prompt asks: (lowest, highest).
+SHORT, MEDIUM, LONG, TERSE = (40, 110), (90, 220), (220, 450), (20, 50)
+_LONG_ASK = re.compile(
+    r"\b(explain|describe|details?|detailed|step[- ]by[- ]step|guide|tutorial|compare|"
+    r"comparison|write|essay|in depth|thorough|walk me through|pros and cons|overview)\b",
+    re.IGNORECASE,
+)
+
+
+_SMALL_TALK = re.compile(
+    r"^\W*(?:(?P<thanks>thanks|thank you|thx|cheers)|hi|hello|hey|hiya|good "
+    r"(?:morning|afternoon|evening))\b[\s\W]*(?:there|again|so much|a lot)?[\s\W]*$",
+    re.IGNORECASE,
+)
+
+
+def size(prompt: str | None) -> tuple[int, int]:
+    """The word range of an answer to ``prompt`` (``None``: no prompt, a medium one)."""
+    if prompt is None:
+        return MEDIUM
+    count = len(prompt.split())
+    if _LONG_ASK.search(prompt) or count > 60:
+        return LONG
+    if count <= 3:
+        return TERSE
+    if count <= 12:
+        return SHORT
+    return MEDIUM
+
+
+def _words(parts: list[str]) -> int:
+    return sum(len(part.split()) for part in parts)
+
+
+def _prose(rng: random.Random, target: int) -> list[str]:
+    parts = [blocks.intro(rng, None)]
+    room = rng.randint(2, 4)  # sentences left in this paragraph
+    while _words(parts) < target - 8:
+        if room == 0:
+            parts.append("")
+            room = rng.randint(3, 5)
+        parts[-1] = (parts[-1] + " " + phrases.sentence(rng)).lstrip()
+        room -= 1
+    return parts
+
+
+def _markdown(rng: random.Random, fake: Any, target: int, high: int) -> list[str]:
+    mark = blocks.marker(rng, markup=True)
+    parts = [blocks.paragraph(rng, rng.randint(0, 2), mark, lead=blocks.intro(rng, mark))]
+    extras: list[Callable[[], str]] = [
+        lambda: blocks.bullets(rng),
+        lambda: blocks.steps(rng),
+        lambda: blocks.code_block(rng, fake),
+        lambda: blocks.table(rng, fake),
+    ]
+    if target <= TERSE[1]:  # a terse answer: a line or two, sometimes a short list
+        if rng.random() < 0.3:
+            parts.append(blocks.bullets(rng, most=3))
+        while _words(parts) < target - 10:
+            parts[0] += " " + phrases.sentence(rng, mark)
+        return parts
+    if target >= LONG[0]:
+        used: set[str] = set()
+        if rng.random() < 0.5:
+            parts.insert(0, blocks.title(rng))
+        while _words(parts) + 60 < target:  # a section adds 60-150 words
+            parts.append(blocks.heading(rng, 3, used))
+            parts.append(blocks.paragraph(rng, rng.randint(2, 4), mark))
+            parts.append(rng.choice(extras)())
+    else:
+        for make in rng.sample(extras, 2):
+            parts.append(make())
+            if _words(parts) + 30 >= target:
+                break
+            parts.append(blocks.paragraph(rng, rng.randint(1, 2), mark))
+            if _words(parts) + 30 >= target:
+                break
+    if _words(parts) + 30 < high and rng.random() < 0.5:
+        parts.append(blocks.link_sentence(rng))
+    parts.append(blocks.closer(rng, mark))
+    return parts
+
+
+def _code(rng: random.Random, fake: Any, target: int) -> list[str]:
+    mark = blocks.marker(rng, markup=True)
+    parts = [blocks.intro(rng, mark), blocks.code_block(rng, fake)]
+    if target >= MEDIUM[0]:
+        parts.append(rng.choice((blocks.bullets, blocks.steps))(rng))
+    if target >= LONG[0]:
+        parts.append(blocks.paragraph(rng, 2, mark))
+        parts.append(blocks.code_block(rng, fake, "bash"))
+    parts.append(blocks.paragraph(rng, rng.randint(1, 2), mark))
+    return parts
+
+
+def compose(fake: Any, style: Style, prompt: str | None) -> str:
+    """An answer to ``prompt`` in ``style``, from ``fake`` (seeded by the caller: its
+    ``random`` drives every choice, its providers give names, places and numbers)."""
+    rng: random.Random = fake.random
+    talk = _SMALL_TALK.match(prompt) if style != "code" and prompt is not None else None
+    if talk:  # "hi" or "thanks" gets a line back
+        lines = phrases.THANKS if talk.group("thanks") else phrases.GREETINGS
+        return phrases.fill(rng.choice(lines), rng)
+    low, high = size(prompt)
+    target = rng.randint(low, high)
+    if style == "prose":
+        parts = _prose(rng, target)
+    elif style == "code":
+        parts = _code(rng, fake, target)
+    else:
+        parts = _markdown(rng, fake, target, high)
+    return "\n\n".join(parts)
