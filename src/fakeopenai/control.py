@@ -221,16 +221,9 @@ def control_routes(core: Core) -> list[Any]:
     async def health(request: Request) -> Response:
         # which process answered (``serve --workers N``: one journal each), on what stack
         stack = getattr(request.app.state, "stack", None)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "scenarios": len(engine.scenarios),
-                "requests": len(journal),
-                "pid": os.getpid(),
-                **({"stack": stack.as_dict()} if stack else {}),
-            }
-        )
+        counts = {"scenarios": len(engine.scenarios), "requests": len(journal)}
+        found = {"status": "ok", "version": __version__, **counts, "pid": os.getpid()}
+        return JSONResponse({**found, "stack": stack.as_dict()} if stack else found)
 
     def journal_json(data: bytes) -> Response:
         # journal.dumps, not JSONResponse: a body may hold NaN or other odd values
