@@ -78,3 +78,14 @@ def test_every_stack_answers_streams_and_sees_clients_leave(
         with pytest.raises(openai.APIConnectionError):  # a scripted drop cuts the connection
             for _ in client.chat.completions.create(model="cut", messages=messages, stream=True):  # type: ignore[arg-type]
                 pass
+
+
+def test_a_stack_that_is_not_installed_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fakeopenai.stack as stack
+
+    monkeypatch.setattr(stack, "_installed", lambda module: module != "uvloop")
+    with pytest.raises(ValueError, match="uvloop is not installed .* choose asyncio, or auto"):
+        resolve(loop="uvloop")
+    assert resolve(loop="auto").loop == "asyncio"  # auto falls back (Windows, PyPy)

@@ -153,6 +153,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     )
     try:
         stack = resolve(http, loop)  # (click has checked the names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
         core = Core.build(paths, settings=settings)
         sock = bind(host, port)
     except FakeOpenAIError as exc:

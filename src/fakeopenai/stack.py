@@ -66,6 +66,11 @@ def _pick(choice: str | None, env: str, choices: tuple[str, ...], fast: str, pla
         )
     if wanted == "auto":
         return fast if _installed(fast) else plain
+    if not _installed(wanted):
+        raise ValueError(
+            f"fakeopenai: {wanted} is not installed (asked for by {env} or the option); "
+            f"choose {plain}, or auto"
+        )
     return wanted
 
 
