@@ -86,6 +86,6 @@ def test_a_stack_that_is_not_installed_is_refused_by_name(
     import fakeopenai.stack as stack
 
     monkeypatch.setattr(stack, "_installed", lambda module: module != "uvloop")
-    with pytest.raises(ValueError, match="uvloop is not installed .* choose asyncio, or auto"):
+    with pytest.raises(ValueError, match=r"uvloop is not installed .* choose asyncio, or auto"):
         resolve(loop="uvloop")
     assert resolve(loop="auto").loop == "asyncio"  # auto falls back (Windows, PyPy)
