@@ -1,8 +1,8 @@
 """Which HTTP parser and event loop serve: the fast stack unless told otherwise.
 
 uvicorn can parse HTTP with ``httptools`` (C) or ``h11`` (pure Python), and run on
-``uvloop`` (libuv) or asyncio's own loop. The fast pair answers ~2.5 times the requests
-of the plain one (docs/design/performance.md), so both are dependencies and chosen by
+``uvloop`` (libuv) or asyncio's own loop. The fast pair costs half the CPU a request of
+the plain one (docs/design/performance.md), so both are dependencies and chosen by
 default; everything works on the plain pair too, and CI runs part of the suite on it.
 
 ``FAKEOPENAI_HTTP`` (``auto``, ``httptools``, ``h11``) and ``FAKEOPENAI_LOOP``
