@@ -44,8 +44,11 @@ def test_the_servers_stamp_each_request_with_its_arrival() -> None:
 
 
 def test_fakeopenai_serve_uses_the_stamping_protocol() -> None:
-    config = uvicorn_server(create_app(), "info").config
-    assert config.http is stamping_protocol()
+    from fakeopenai.serving import raise_fd_limit
+
+    config = uvicorn_server(create_app(), "info", None, (10.0, 1000)).config
+    fitting = raise_fd_limit(1000, raise_limit=False)
+    assert config.http is stamping_protocol(head_timeout=10.0, max_connections=fitting)
 
 
 def test_a_reply_is_due_from_the_arrival_stamp() -> None:

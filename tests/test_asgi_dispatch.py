@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from fakeopenai import create_app
-from fakeopenai.app import is_control, route_path
+from fakeopenai.dispatch import is_control, route_path
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def test_scripted_reply_non_streamed(client: openai.OpenAI, fake: FakeOpenAI) ->
     assert completion.choices[0].message.content == "Hello! How can I help you today?"
     assert completion.choices[0].finish_reason == "stop"
     assert completion.id.startswith("chatcmpl-") and len(completion.id) == 38
-    assert completion.model == "gpt-4o"
+    assert completion.model == "gpt-4o-2024-08-06"  # the snapshot, as the API answers
     assert completion.usage is not None and completion.usage.total_tokens > 0
     entry = fake.requests.last
     assert (entry.scenario, entry.rule, entry.status) == ("hello", "greeting", 200)

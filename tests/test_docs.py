@@ -3,6 +3,7 @@ broken block fails with its page and line."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -196,3 +197,22 @@ def test_every_scenario_key_is_documented() -> None:
         "scenario keys not in docs/ (add them to docs/reference/scenarios.md): "
         + ", ".join(undocumented)
     )
+
+
+def test_the_site_builds_strictly(tmp_path: Path) -> None:
+    """`mkdocs build --strict` (as .ci/run runs it): a page missing from the nav, a broken
+    link or anchor fails. Not --quiet, which hides the warnings strict mode counts."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "index.html").exists()

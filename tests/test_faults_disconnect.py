@@ -169,7 +169,7 @@ def test_faults_and_aborts_log_nothing_on_the_servers_stderr(tmp_path: Path) -> 
             put = {"name": "faults", "rules": [{"reply": {"content": "a b c d", "fault": fault}}]}
             fake_rules(base, put)
             for stream in (True, False):
-                outcomes.append(outcome(client.with_options(timeout=0.3), stream))
+                outcomes.append(outcome(client.with_options(timeout=1.0), stream))
         assert outcomes == [
             "APIConnectionError", "APIConnectionError",  # disconnect: stream, body
             "ok", "JSONDecodeError",  # truncate: a clean short stream; a cut JSON body

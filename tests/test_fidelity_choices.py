@@ -71,8 +71,10 @@ def test_chat_stream_n_frames_per_choice(client: openai.OpenAI, fake: FakeOpenAI
             finishes.append(choice.index)
     assert roles == [0, 1] and finishes == [0, 1]
     assert [texts[0], texts[1]] == [c.message.content for c in full.choices]
-    # Round-robin: the two openers first, then the choices' pieces alternate.
-    assert [c.choices[0].index for c in chunks[:4]] == [0, 1, 0, 1]
+    # As recorded (WIRE.md §9 row 10): each choice's opener with its first piece, then
+    # the choices' pieces alternate.
+    assert [c.choices[0].index for c in chunks[:6]] == [0, 0, 1, 1, 0, 1]
+    assert chunks[0].choices[0].delta.role and chunks[1].choices[0].delta.content
     assert chunks[-1].choices == [] and chunks[-1].usage == full.usage
     pieces = sum(1 for c in chunks[:-1] if c.choices[0].delta.content)
     assert fake.requests.last.chunks == pieces

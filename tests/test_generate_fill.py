@@ -57,14 +57,18 @@ def reply(**fields: Any) -> Reply:
 def test_scripted_content_is_sent_as_is() -> None:
     filled = fill(reply(content="Hello {there}"), chat(), seed=None, rule_key="r")
     assert filled.content == "Hello {there}"
-    assert (filled.model, filled.finish_reason, filled.refusal) == ("gpt-4o", "stop", None)
+    assert filled.model == "gpt-4o-2024-08-06"  # the snapshot, as the API answers
+    assert (filled.finish_reason, filled.refusal) == ("stop", None)
     assert filled.usage.completion_tokens == count_tokens("Hello {there}")
 
 
 def test_model_comes_from_the_reply_then_the_request_then_the_default() -> None:
     assert fill(reply(model="m-1"), chat(), seed=0, rule_key="r").model == "m-1"
     no_model = chat_view({"messages": [{"role": "user", "content": "hi"}]}, {})
-    assert fill(reply(), no_model, seed=0, rule_key="r").model == DEFAULT_MODEL == "gpt-4o-mini"
+    assert DEFAULT_MODEL == "gpt-4o-mini"
+    assert fill(reply(), no_model, seed=0, rule_key="r").model == "gpt-4o-mini-2024-07-18"
+    unknown = chat_view({"model": "my-model", "messages": [{"role": "user", "content": "hi"}]}, {})
+    assert fill(reply(), unknown, seed=0, rule_key="r").model == "my-model"
 
 
 def test_content_templates_are_rendered() -> None:
@@ -229,12 +233,19 @@ def test_tool_calls_auto_without_tools_answers_with_text() -> None:
     assert filled.tool_calls == () and filled.content
 
 
-def test_tool_call_ids_repeat_for_the_same_request_only() -> None:
+def test_tool_call_ids_are_fresh_on_every_response_unless_pinned() -> None:
+    """WIRE.md §9 row 14: the API never repeats a call id, even for the same request."""
     ids = [
-        fill(reply(tool_calls="auto"), chat(p, tools=TOOLS), seed=0, rule_key="r").tool_calls[0].id
-        for p in ("a", "a", "b")
+        fill(reply(tool_calls="auto"), chat("a", tools=TOOLS), seed=0, rule_key="r")
+        .tool_calls[0]
+        .id
+        for _ in range(3)
     ]
-    assert ids[0] == ids[1] != ids[2]
+    assert len(set(ids)) == 3 and all(i.startswith("call_") and len(i) == 29 for i in ids)
+    pinned = reply(tool_calls=[{"function": "search", "id": "call_pinned"}])
+    assert fill(pinned, chat("a", tools=TOOLS), seed=0, rule_key="r").tool_calls[0].id == (
+        "call_pinned"
+    )
 
 
 def test_finish_reason_and_usage_overrides() -> None:
@@ -251,6 +262,7 @@ def test_finish_reason_and_usage_overrides() -> None:
 
 SCRIPT = """
 import json, sys
+from dataclasses import replace
 from fakeopenai.generate import fill
 from fakeopenai.scenario import Reply
 from fakeopenai.view import chat_view
@@ -258,7 +270,9 @@ tools = json.loads(sys.argv[1])
 body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": tools}
 view = chat_view(body, {})
 for r in (Reply(), Reply(tool_calls="auto"), Reply(content="{{ faker.name() }}")):
-    print(repr(fill(r, view, seed=5, rule_key="s/r/0")))
+    f = fill(r, view, seed=5, rule_key="s/r/0")
+    calls = tuple(replace(c, id="call_fresh") for c in f.tool_calls)  # fresh per response
+    print(repr(replace(f, tool_calls=calls)))
 """
 
 
@@ -270,7 +284,7 @@ def test_same_inputs_give_the_same_bytes_in_another_process() -> None:
 
     first = run("1")
     assert first == run("2")
-    assert "call_" in first
+    assert "call_fresh" in first
 
 
 # -- the fixed-text shortcut gives exactly what the general path gives -----------------

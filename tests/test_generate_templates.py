@@ -190,13 +190,69 @@ rules:
 @pytest.mark.parametrize(
     ("source", "why"),
     [
-        ("{{ 'a' * 10**9 }}", "'*' would make 1,000,000,000 items or characters"),
+        ("{{ 'a' * 10**9 }}", "'*' would make 1,000,000,000 characters or items"),
         ("{{ request.model * 1000000 }}", "'*' would make"),
-        ("{{ [1] * 10**8 }}", "'*' would make 100,000,000 items"),
+        ("{{ [1] * 10**8 }}", "'*' would make 400,000,000 characters or items"),
         ("{{ 10 ** (10**9) }}", "'**' with an exponent above 1,000 is refused"),
         ("{{ faker.password(length=30000000) }}", "faker.password(length=30000000): at most"),
         ("{{ faker.paragraphs(100000) }}", "faker.paragraphs(nb=100000): at most 10,000"),
-        ("{% for i in range(99999) %}{{ faker.paragraph() }}{% endfor %}", "more than 200,000"),
+        ("{% for i in range(99999) %}{{ faker.paragraph() }}{% endfor %}", "CPU budget"),
+        # issue 19 row 5, every case:
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "CPU budget",
+        ),
+        (
+            "{% set r = range(100000) %}{% for a in r %}{% for b in r %}{% endfor %}{% endfor %}",
+            "CPU budget",
+        ),
+        (
+            "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+            "{{ f(40) }}",
+            "CPU budget",
+        ),
+        (
+            "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% else %}x{% endif %}"
+            "{% endmacro %}{{ f(40) }}",
+            "CPU budget",
+        ),
+        (
+            "{% set ns = namespace(x=10**1000) %}{% for i in range(30) %}"
+            "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
+            "'*' would make an integer of about",
+        ),
+        ("{{ (10**1000) ** 1000 }}", "'**' would make an integer"),
+        ("{{ faker.texts(nb_texts=10**6) }}", "faker.texts(nb_texts=1000000): at most"),
+        ("{{ faker.file_path(depth=10**6) }}", "faker.file_path(depth=1000000): at most"),
+        (
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+            "{% endfor %}{{ ns.s|length }}",
+            "'~' would make",
+        ),
+        (
+            "{% set ns = namespace(l=['abcdefgh' * 100]) %}{% for i in range(64) %}"
+            "{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|length }}",
+            "'+' would make",
+        ),
+        (
+            "{% set ns = namespace(s='abc') %}{% for i in range(64) %}"
+            "{% set ns.s = ns.s.translate({97: 'aaaa', 98: 'bbbb'}) %}{% endfor %}"
+            "{{ ns.s|length }}",
+            ".translate() would make",
+        ),
+        (
+            "{% set ns = namespace(s='\t\t') %}{% for i in range(64) %}"
+            "{% set ns.s = ns.s.expandtabs(100000) %}{% endfor %}{{ ns.s|length }}",
+            ".expandtabs() would make",
+        ),
+        ("{{ ('a' * 200000).replace('', 'xx') }}", ".replace() would make"),
+        ("{{ ','.join(['a' * 100000] * 100) }}", "would make"),
+        ("{{ (['a' * 100000] * 100)|join }}", "would make"),
+        ("{{ ['a' * 100000] * 100 }}", "'*' would make"),
+        (
+            "{% for i in range(100000) %}{% set s = 'x' * 150000 %}{% endfor %}",
+            "in all",
+        ),
         ("{{ 'a'.ljust(10**9) }}", ".ljust() with a width over 200,000 is refused"),
         ("{{ '5'.zfill(10**9) }}", ".zfill() with a width over"),
         ("{{ 'a'|center(10**9) }}", "|center with a width over"),
@@ -213,7 +269,7 @@ def test_a_template_that_would_stall_the_server_fails_fast(source: str, why: str
     started = time.perf_counter()
     with pytest.raises(TemplateError, match=re.escape(why)):
         render(source, context())
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 2
 
 
 def test_ordinary_sizes_and_powers_still_work() -> None:

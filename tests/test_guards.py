@@ -31,7 +31,8 @@ def http(guarded: FakeOpenAI) -> Iterator[httpx.Client]:
 
 
 def envelope(response: httpx.Response) -> dict[str, Any]:
-    assert response.headers["content-type"] == "application/json"
+    # a 4xx says its charset, as the real API's do (WIRE.md §9 row 12)
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert response.headers["x-request-id"].startswith("req_")
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS
@@ -134,7 +135,7 @@ def test_missing_and_wrong_keys_are_401(guarded: FakeOpenAI) -> None:
     with pytest.raises(openai.AuthenticationError) as caught:
         client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
     assert caught.value.code == "invalid_api_key"
-    assert "sk-wro***456" in caught.value.message
+    assert "sk-wrong*******3456" in caught.value.message  # as the real 401 masks it
 
 
 def test_azure_api_key_header_is_accepted(guarded: FakeOpenAI) -> None:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakeopenai import matching
+from fakeopenai.budgets.regex import compile_regex
 from fakeopenai.explaining import describe, explain
 from fakeopenai.matching import matches
 from fakeopenai.scenario import Match
@@ -475,13 +476,13 @@ def test_condition(spec: dict[str, Any], view: RequestView, expected: list[str])
 
 
 def test_regex_is_compiled_once() -> None:
-    matching._regex.cache_clear()
+    compile_regex.cache_clear()
     match = Match.model_validate({"last_user": {"regex": r"jo+ke"}})
     for _ in range(5):
         assert matches(match, JOKE)
-    info = matching._regex.cache_info()
+    info = compile_regex.cache_info()
     assert (info.misses, info.hits) == (1, 4)
-    assert matching._regex(r"jo+ke") is matching._regex(r"jo+ke")
+    assert compile_regex(r"jo+ke") is compile_regex(r"jo+ke")
 
 
 @settings(max_examples=200, deadline=None)

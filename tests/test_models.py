@@ -67,8 +67,12 @@ def test_declared_list_is_served(declared: FakeOpenAI) -> None:
 def test_declared_list_guards_every_endpoint(declared: FakeOpenAI) -> None:
     client = openai.OpenAI(base_url=declared.base_url, api_key="k", max_retries=0)
     assert client.responses.create(model="gpt-4o-mini", input="x").output_text == "ok"
+    # The Responses API says 400, with its own wording (WIRE.md §9 row 1)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-4o", input="x")
+    assert (refused.value.code, refused.value.param) == ("model_not_found", "model")
+    assert refused.value.message == "Error code: 400 - The requested model 'gpt-4o' does not exist."
     for call in (
-        lambda: client.responses.create(model="gpt-4o", input="x"),
         lambda: client.embeddings.create(model="text-embedding-3-small", input="x"),
         lambda: client.completions.create(model="davinci-002", prompt="x"),
     ):

@@ -274,7 +274,8 @@ def test_wrong_type(fake_openai):
     result.stdout.fnmatch_lines(
         [
             "*fakeopenai: @pytest.mark.fakeopenai got unknown argument strcit= "
-            "(did you mean strict=?; the marker takes scenario paths, strict= and seed=)",
+            "(did you mean strict=?; the marker takes scenario paths, strict=, seed= and "
+            "recording=)",
             "*fakeopenai: @pytest.mark.fakeopenai takes scenario paths (str or Path), "
             "strict=<bool> and seed=<int>; got paths [], strict='no', seed=None",
         ]

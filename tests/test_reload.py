@@ -151,13 +151,24 @@ def test_serve_reload_picks_up_edits_survives_a_broken_one_and_keeps_open_stream
     with Served(str(folder), "--reload", "--no-delay") as server:
         server.wait_for_stderr("watching")
         streamed: list[str] = []
+        under_way = threading.Event()
 
         def slow_stream() -> None:
-            streamed.append(ask(server.url, stream=True).text)
+            body = {
+                "model": "gpt-4o",
+                "stream": True,
+                "messages": [{"role": "user", "content": "hi"}],
+            }
+            with HTTP.stream("POST", server.url + "/v1/chat/completions", json=body) as response:
+                text = ""
+                for piece in response.iter_text():
+                    text += piece
+                    under_way.set()
+                streamed.append(text)
 
         reader = threading.Thread(target=slow_stream)
         reader.start()
-        time.sleep(0.1)  # the stream is under way when the file changes
+        assert under_way.wait(5)  # the stream is under way when the file changes
         path.write_text(scenario("second"))
         assert eventually(lambda: said(server.url) == "second", within=3.0) < 3.0
         reader.join(5)

@@ -8,7 +8,7 @@ import pytest
 
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
 from fakeopenai.scenario import ChunkChars
-from fakeopenai.wire import chat
+from fakeopenai.wire import chat, chat_stream
 from fakeopenai.wire.chunking import split
 
 META = chat.Meta("chatcmpl-abc", 1700000000, "gpt-4o", "fp_0123456789")
@@ -49,7 +49,7 @@ def test_completion_has_every_field_strict_clients_read() -> None:
 
 def test_stream_with_usage_has_null_usage_then_usage_chunk() -> None:
     filled = Filled("gpt-4o", "a b", usage=TokenUsage(3, 2))
-    frames = chat.stream_frames(
+    frames = chat_stream.stream_frames(
         filled, META, content_pieces=["a", " b"], argument_pieces=[], include_usage=True
     )
     assert frames[-1].data == b"data: [DONE]\n\n"
@@ -62,7 +62,7 @@ def test_stream_with_usage_has_null_usage_then_usage_chunk() -> None:
 def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
     calls = (FilledToolCall("call_a", "f", '{"x":1}'), FilledToolCall("call_b", "g", "{}"))
     filled = Filled("m", None, tool_calls=calls, finish_reason="tool_calls")
-    frames = chat.stream_frames(
+    frames = chat_stream.stream_frames(
         filled,
         META,
         content_pieces=[],
@@ -70,9 +70,9 @@ def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
         include_usage=False,
     )
     deltas = [c["choices"][0]["delta"] for c in payloads(frames)]
-    assert deltas[0] == {
-        "role": "assistant",
-        "content": None,
+    # WIRE.md §9 row 9: parallel calls open with a chunk of their own (recorded, gpt-4o)
+    assert deltas[0] == {"role": "assistant", "content": None}
+    assert deltas[1] == {
         "tool_calls": [
             {
                 "index": 0,
@@ -80,11 +80,10 @@ def test_parallel_tool_calls_stream_sequentially_with_indexes() -> None:
                 "type": "function",
                 "function": {"name": "f", "arguments": ""},
             }
-        ],
-        "refusal": None,
+        ]
     }
-    assert deltas[1] == {"tool_calls": [{"index": 0, "function": {"arguments": '{"x":'}}]}
-    assert deltas[3]["tool_calls"][0]["index"] == 1 and "role" not in deltas[3]
+    assert deltas[2] == {"tool_calls": [{"index": 0, "function": {"arguments": '{"x":'}}]}
+    assert deltas[4]["tool_calls"][0]["index"] == 1 and "role" not in deltas[4]
     assert deltas[-1] == {}
     assert payloads(frames)[-1]["choices"][0]["finish_reason"] == "tool_calls"
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
-from fakeopenai.wire import chat, skeleton
+from fakeopenai.wire import chat, chat_stream, skeleton
 from fakeopenai.wire.sse import body_bytes, compact
 
 META = chat.Meta("chatcmpl-AbC123xyz", 1700000000, "gpt-4o", "fp_0123456789")
@@ -90,7 +90,7 @@ def test_complete_wants_one_value_per_slot() -> None:
 def test_text_pieces_of_a_stream_are_the_general_chunks(include_usage: bool) -> None:
     texts = ["Hello", ' "quoted"\n', " 日本語 🙂", "", "\\back"]
     filled = Filled("gpt-4o", "".join(texts), usage=TokenUsage(3, 5))
-    frames = chat.stream_frames(
+    frames = chat_stream.stream_frames(
         filled, META, content_pieces=texts, argument_pieces=[], include_usage=include_usage
     )
     for frame in frames:

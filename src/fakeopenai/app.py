@@ -8,43 +8,53 @@ its fate; anything unexpected still leaves as an OpenAI error envelope.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 
-from fakeopenai.control import PREFIX as CONTROL_PREFIX
+from fakeopenai.budgets.garbage import GarbageBound
+from fakeopenai.budgets.limits import LARGE_BODY
+from fakeopenai.budgets.regex import RegexBudgetExceeded
+from fakeopenai.dispatch import FakeOpenAIApp, route_path
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
 from fakeopenai.endpoints.completions import CompletionsEndpoint
 from fakeopenai.endpoints.embeddings import EmbeddingsEndpoint
+from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.engine import Decision, exhausted_error
-from fakeopenai.generate import TemplateError, fill
-from fakeopenai.generate.schema import UnusableSchema
+from fakeopenai.generate import fixed_text
 from fakeopenai.guards import check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
+from fakeopenai.making import body_of, fill_checked, hash_seed, plain
 from fakeopenai.respond import (
     Answer,
     ApiError,
     JsonBody,
+    PiecesBody,
     base_headers,
     encode_headers,
     error_response,
     json_response,
+    ratelimit_headers,
+    real_headers,
     reply_headers,
     scripted_error,
 )
 from fakeopenai.scenario import Reply
 from fakeopenai.settings import Core, Settings
+from fakeopenai.shaped import shaped
 from fakeopenai.streaming import PacedStream
-from fakeopenai.wire.gateway import with_schema
 from fakeopenai.wire.ids import request_id
+from fakeopenai.wire.sse import PIECEWISE_ITEMS
 
 log = logging.getLogger("fakeopenai")
 
@@ -61,6 +71,7 @@ class Api:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self._garbage = GarbageBound()  # large bodies read since the last collection
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI app of every API path (``FakeOpenAIApp`` routes them here)."""
@@ -86,6 +97,11 @@ class Api:
             entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
             entry.mark("total_ms")
             return JsonBody(b"", 499, {}, media_type=None)
+        except RegexBudgetExceeded as exc:  # a scenario regex that backtracks forever
+            over = ApiError(
+                500, str(exc), "fakeopenai_budget_exceeded", headers={"x-should-retry": "false"}
+            )
+            return error_response(over, entry)
         except Exception as exc:  # never an unscripted 500 without the envelope
             log.exception("fakeopenai: internal error answering %s", path)
             return error_response(
@@ -106,9 +122,36 @@ class Api:
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await read_body(receive, headers, core.settings.max_body)
+        raw = await read_body(receive, headers, core.settings.max_body, core.settings.body_timeout)
+        large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
+        if large:
+            self._garbage.add(len(raw))
+            decided = await anyio.to_thread.run_sync(
+                self._decide_in_worker, key, deployment, raw, headers, entry
+            )
+            if isinstance(decided, ApiError):
+                raise decided
+        else:
+            decided = self._decide(key, deployment, raw, headers, entry)
+        return await self._answer(*decided, entry, offload=large)
+
+    def _decide_in_worker(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision] | ApiError:
+        """``_decide``, its refusal returned without its traceback: raised across threads,
+        it lands in a reference cycle that keeps the parsed body alive (budgets/garbage)."""
+        try:
+            return self._decide(key, deployment, raw, headers, entry)
+        except ApiError as error:
+            return error.with_traceback(None)
+
+    def _decide(
+        self, key: str, deployment: str | None, raw: bytes, headers: dict[str, str], entry: Entry
+    ) -> tuple[Endpoint, Any, Reply, Decision]:
+        """Parse, validate and match a request: what to answer it with (or an ApiError)."""
+        core = self.core
         body = parse_json(raw)
-        entry.body = body
+        core.journal.keep_body(entry, body, len(raw))
         if deployment and "model" not in body:
             # Azure: the deployment names the model (a copy: the journal keeps what was sent)
             body = {**body, "model": deployment}
@@ -119,14 +162,10 @@ class Api:
             check_conversation(body)
         view = endpoint.view(body, headers)
         entry.endpoint, entry.model, entry.stream = view.endpoint, view.model, view.stream
-        entry.seen_last_user = view.last_user
+        entry.seen_last_user = core.journal.keep_text(view.last_user)
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
-            raise ApiError(
-                404,
-                f"The model `{view.model}` does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
+            raise unknown_model(view.endpoint, view.model)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -144,7 +183,7 @@ class Api:
         if reply.latency is None and core.settings.default_latency is not None:
             # `fakeopenai serve` paces every reply that sets no latency of its own
             reply = reply.model_copy(update={"latency": core.settings.default_latency})
-        return self._answer(endpoint, view, reply, decision, entry)
+        return endpoint, view, reply, decision
 
     def _record(self, entry: Entry, decision: Decision) -> None:
         entry.scenario = decision.scenario.name if decision.scenario else None
@@ -153,59 +192,64 @@ class Api:
             entry.rule, entry.rule_line = decision.rule.name, decision.rule.line
         entry.step, entry.chaos = decision.step, decision.chaos
 
-    def _answer(
-        self, endpoint: Endpoint, view: Any, reply: Reply, decision: Decision, entry: Entry
+    async def _answer(
+        self,
+        endpoint: Endpoint,
+        view: Any,
+        reply: Reply,
+        decision: Decision,
+        entry: Entry,
+        *,
+        offload: bool,
     ) -> Answer:
         latency = reply.latency
         if reply.error is not None:
-            error = scripted_error(reply.error, reply, view.model)
+            error = scripted_error(reply.error, reply, view.model, budget=self.core.budget)
             return error_response(error, entry, latency=latency)
-        # (fill and its errors are imported at the top: an import statement in the
-        # handler costs ~3 µs per request even with the module loaded)
-        try:
-            filled = fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
-        except UnusableSchema as exc:
-            raise ApiError(
-                400,
-                f"fakeopenai cannot generate a value for the request's JSON Schema: {exc}",
-                code="fakeopenai_unusable_schema",
-            ) from None
-        except TemplateError as exc:
-            raise ApiError(
-                500,
-                f"fakeopenai: rule {decision.rule_key!r} could not render its reply: {exc}",
-                "fakeopenai_template_error",
-                headers={"x-should-retry": "false"},
-            ) from None
+        # (fixed_text is imported at the top: ~3 µs a request as an import statement here)
+        # Fixed text is answered on the event loop (microseconds). Anything generated
+        # (templates, JSON Schema values, faker prose, n choices, embeddings) is made in
+        # a worker thread: its budgets (budgets/) bound it, and meanwhile the loop keeps
+        # answering everyone else, health checks included.
+        offloaded = offload or fixed_text(reply, view) is None
+        if offloaded:
+            filled = await anyio.to_thread.run_sync(fill_checked, reply, view, decision)
+        else:
+            filled = fill_checked(reply, view, decision)
         turn = Turn(view, reply, filled, decision.seed)
         entry.reply = filled.summary()
         extra = reply_headers(reply)
+        ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:
             frames = endpoint.frames(turn)
             all_headers = {**base_headers(entry), **extra}
-            return PacedStream(
+            # wire-level `sse:` options: only then their class
+            stream = PacedStream if reply.sse is None else shaped(reply.sse)
+            return stream(
                 frames,
-                headers=encode_headers(all_headers),
+                headers=[*encode_headers(all_headers), *ratelimit, *real_headers(all_headers)],
                 entry=entry,
                 latency=latency,
                 fault=reply.fault,
                 seed=hash_seed(decision.rule_key, decision.seed),
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
-        encoded = getattr(endpoint, "encoded", None)
-        body: dict[str, Any] | bytes
-        if self.core.settings.emit_schema:
-            body, link = with_schema(endpoint.body(turn), endpoint.name, entry.headers.get("host"))
-            extra.update(link)
+        pieces = getattr(endpoint, "pieces", None)
+        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and plain(reply):
+            # 2,048 embeddings: made and sent vector by vector as the client reads them
+            entry.status, entry.completed = 200, True
+            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra}, ratelimit)
+        if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
+            encode = functools.partial(body_of, worker=True)
+            body = await anyio.to_thread.run_sync(
+                encode, endpoint, turn, extra, entry, self.core.settings.emit_schema
+            )
         else:
-            body = endpoint.body(turn) if encoded is None else encoded(turn)
+            body = body_of(endpoint, turn, extra, entry, self.core.settings.emit_schema)
         entry.completed = True
-        return json_response(body, entry, 200, extra, latency=latency, fault=reply.fault)
-
-
-def hash_seed(key: str, seed: int | None) -> int:
-    """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
-    return zlib.crc32(f"{seed}:{key}".encode())
+        return json_response(
+            body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
+        )
 
 
 def create_app(
@@ -248,40 +292,6 @@ def create_app(
     return app
 
 
-class FakeOpenAIApp(Starlette):
-    """Starlette for the control API and the inspector (``/_fakeopenai``); every other
-    path goes straight to the API handler.
-
-    The API is the hot path: its handler is a plain ASGI app that reads the scope and
-    sends its own messages, so a request skips Starlette's routing, exception
-    middleware and ``Request``/``Response`` objects, which cost as much as the rest of
-    answering a scripted reply. It never raises (errors become envelopes), which is what
-    that machinery would otherwise be there for.
-    """
-
-    def __init__(self, api: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.api = api
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not is_control(route_path(scope)):
-            await self.api(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
-def route_path(scope: Any) -> str:
-    """The path below the app's mount point (``root_path``), as Starlette routes it."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
-
-
-def is_control(path: str) -> bool:
-    """``/_fakeopenai`` and below (``/_fakeopenaix`` is an API path, answered with 404)."""
-    return path.startswith(CONTROL_PREFIX) and path[len(CONTROL_PREFIX) :][:1] in ("", "/")
-
-
 def _warm_up(done: threading.Event) -> None:
     """Import the generators and build Faker now, off the request path: otherwise the
     first request pays ~0.3 s, enough to trip a tight client-timeout test."""
@@ -291,10 +301,6 @@ def _warm_up(done: threading.Event) -> None:
 
         with FAKER_LOCK:
             faker_instance()
-        # anyio imports its asyncio backend (~0.3 s) when first used, which is when a
-        # scripted fault drops or stalls a response: a loop of its own imports it now.
-        import anyio
-
-        anyio.run(anyio.sleep, 0)
+        anyio.run(anyio.sleep, 0)  # imports anyio's backend (~0.3 s), else a first fault's
     finally:
         done.set()  # warm or not: nothing waiting on it may wait forever

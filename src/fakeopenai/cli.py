@@ -63,6 +63,41 @@ def _summary(scenarios: list[Any]) -> str:
     help="Requests kept in the journal.",
 )
 @click.option(
+    "--journal-max-bytes",
+    default=128 * MIB,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Request bodies kept in the journal in all, in bytes (oldest entries go first).",
+)
+@click.option(
+    "--journal-body-max",
+    default=256 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters of one request body kept in the journal (the rest cut, marked).",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request head to arrive whole (then 408 and close).",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds for a request body to arrive whole (then 408).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections at once (more get a 503 and are closed).",
+)
+@click.option(
     "--no-validate-conversation",
     is_flag=True,
     help="Accept broken tool-call histories (the real API answers them with a 400).",
@@ -123,6 +158,11 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     control_token: str | None,
     max_body: int,
     journal_limit: int,
+    journal_max_bytes: int,
+    journal_body_max: int,
+    head_timeout: float,
+    body_timeout: float,
+    max_connections: int,
     no_validate_conversation: bool,
     emit_schema: bool,
     tokens_per_second: float,
@@ -148,6 +188,9 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         cors_origins=cor_list(cors_origin),
         control_token=control_token,
         journal_limit=journal_limit,
+        journal_max_bytes=journal_max_bytes,
+        journal_body_max=journal_body_max,
+        body_timeout=body_timeout,
         validate_conversation=not no_validate_conversation,
         emit_schema=emit_schema,
     )
@@ -176,7 +219,16 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
 
     def serve_one(parent: int | None = None, number: int = 0) -> None:
         watch = list(paths) if reload else []
-        serve_here(core, sock, stack, log_level, watch=watch, parent=parent, announce=number == 0)
+        serve_here(
+            core,
+            sock,
+            stack,
+            log_level,
+            bounds=(head_timeout, max_connections),
+            watch=watch,
+            parent=parent,
+            announce=number == 0,
+        )
 
     if workers == 1:
         serve_one()
@@ -193,10 +245,13 @@ def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None
     found = []
     if reload and not paths:
         found.append("fakeopenai: --reload has nothing to watch (no scenario paths given)")
-    if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+    from fakeopenai.hostnames import is_loopback
+
+    if not is_loopback(host) and token is None:
         found.append(
-            f"fakeopenai: listening on {host}, reachable from other machines; "
-            "consider --control-token so they cannot reprogram the fake"
+            f"fakeopenai: listening on {host}, reachable from other machines: control writes "
+            "(PUT /_fakeopenai/scenarios, resets) arriving from beyond loopback are refused; "
+            "give --control-token TOKEN to allow them with `Authorization: Bearer TOKEN`"
         )
     return found
 
@@ -231,3 +286,9 @@ def schema() -> None:
     from fakeopenai.scenario import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+from fakeopenai.recording.commands import import_, record  # noqa: E402  (click only)
+
+main.add_command(record)
+main.add_command(import_)

@@ -9,24 +9,25 @@ developer visits must not be able to reset or reprogram the fake), and with
 from __future__ import annotations
 
 import hmac
-import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fakeopenai import __version__
-from fakeopenai.errors import Issue, ScenarioError
+from fakeopenai.errors import ScenarioError
+from fakeopenai.hostnames import is_loopback
 from fakeopenai.journal import Entry, dumps, dumps_entry
-from fakeopenai.loader import LoadedScenario, load_mapping, load_text
 from fakeopenai.reload import install_upload, reset_engine
 from fakeopenai.settings import Core
+from fakeopenai.uploads import UPLOAD_SOURCE, parse_scenario, scenarios_summary
 
 PREFIX = "/_fakeopenai"
-UPLOAD_SOURCE = "<request body>"
 UPLOAD_NAME = "uploaded"  # the name of a PUT scenario that has no `name:` (else ?name=)
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -50,7 +51,8 @@ def _own_origin(request: Request) -> str:
 
 
 def check_write(request: Request, token: str | None) -> None:
-    """Refuse cross-origin writes (403) and, with a token, unauthenticated ones (401)."""
+    """Refuse cross-origin writes (403), writes from beyond loopback without a token (403)
+    and, with a token, unauthenticated ones (401)."""
     origin = request.headers.get("origin")
     site = request.headers.get("sec-fetch-site", "").lower()
     if (origin is not None and origin.lower() != _own_origin(request)) or site in (
@@ -64,6 +66,16 @@ def check_write(request: Request, token: str | None) -> None:
             f"({origin or site!r}); send them from a script, a test, or the inspector page.",
         )
     if token is None:
+        server = request.scope.get("server") or ("127.0.0.1", 0)
+        if not is_loopback(str(server[0])):
+            raise ControlError(
+                403,
+                "fakeopenai_forbidden_remote",
+                f"fakeopenai: control writes reached this server on {server[0]}, beyond "
+                "loopback, and it has no --control-token: start it with --control-token "
+                "TOKEN (writes then need `Authorization: Bearer TOKEN`), or write from this "
+                "machine through 127.0.0.1.",
+            )
         return
     auth = request.headers.get("authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
@@ -78,8 +90,9 @@ def check_write(request: Request, token: str | None) -> None:
         raise error
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 past ``limit`` bytes (``--max-body``)."""
+async def read_limited(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (``--max-body``) and with
+    408 when it does not arrive within ``timeout`` seconds (``--body-timeout``)."""
     too_large = ControlError(
         413, "request_too_large", f"Request body too large: the limit is {limit} bytes."
     )
@@ -88,79 +101,20 @@ async def read_limited(request: Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def parse_scenario(raw: bytes, content_type: str, name: str) -> LoadedScenario:
-    """One scenario document from a request body: JSON by content type, else YAML.
-
-    Validated exactly like a file; ``ScenarioError`` lists every problem (YAML gives
-    ``line: error``, JSON gives the key path, as a JSON body is usually one line).
-    """
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        issue = Issue(UPLOAD_SOURCE, None, "", f"the body is not UTF-8 (byte {exc.start})")
-        raise ScenarioError([issue]) from None
-    media = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media == "application/json" or media.endswith("+json"):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            line = getattr(exc, "lineno", None)
-            issue = Issue(UPLOAD_SOURCE, line, "", f"invalid JSON: {getattr(exc, 'msg', exc)}")
-            raise ScenarioError([issue]) from None
-        if isinstance(data, dict) and "name" not in data:
-            data = {"name": name, **data}
-        return load_mapping(data, UPLOAD_SOURCE)
-    return load_text(text, UPLOAD_SOURCE, name)
-
-
-def scenarios_summary(core: Core) -> dict[str, Any]:
-    """Loaded scenarios with their rules, match conditions and hit counts."""
-    from fakeopenai.engine import ADDED
-
-    engine = core.engine
-    hits = engine.hit_counts()
-
-    def rules(owner: str, loaded: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": rule.name,
-                "index": rule.index,
-                "line": rule.line,
-                "match": rule.match.model_dump(
-                    mode="json", exclude_none=True, exclude_defaults=True
-                ),
-                "replies": len(rule.replies),
-                "sequence": rule.sequence,
-                "then": rule.then,
-                "hits": hits.get((owner, rule.index), 0),
-            }
-            for rule in loaded
-        ]
-
-    return {
-        "scenarios": [
-            {
-                "name": s.name,
-                "source": s.source,
-                "description": s.description,
-                "seed": s.seed,
-                "models": list(s.models) if s.models is not None else None,
-                "chaos": s.chaos.model_dump(mode="json") if s.chaos else None,
-                "rules": rules(s.name, s.rules),
-            }
-            for s in engine.scenarios
-        ],
-        "added": rules(ADDED, engine.added),
-        "embedded_default": not engine.scenarios and not engine.added,
-    }
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ControlError(
+            408,
+            "request_timeout",
+            f"fakeopenai: the request body did not arrive within {timeout:g} s.",
+        ) from None
+    return b"".join(chunks)
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -196,9 +150,32 @@ def select(entries: list[Entry], request: Request) -> list[Entry]:
             )
         wanted = miss.lower() in ("1", "true", "yes")
         entries = [e for e in entries if (e.miss is not None) == wanted]
-    if limit is not None:
+    offset = _int_param(request, "offset")
+    if offset is not None:  # a page, oldest first: ?offset=200&limit=100
+        return entries[offset : offset + limit if limit is not None else None]
+    if limit is not None:  # the newest `limit`
         entries = entries[-limit:] if limit else []
     return entries
+
+
+PAGE = 64  # entries encoded per trip to a worker thread
+INLINE_BYTES = 256 * 1024  # a listing smaller than this is encoded on the event loop
+
+
+async def _encoded(entries: list[Entry]) -> AsyncIterator[bytes]:
+    """The entries as one JSON list, encoded a page at a time in worker threads: the
+    whole journal is never built at once, and the event loop never encodes it."""
+    yield b"["
+    start = 0
+    while start < len(entries):
+        end, size = start, 0
+        while end < len(entries) and end - start < PAGE and size <= INLINE_BYTES:
+            size += entries[end].size
+            end += 1
+        page = await anyio.to_thread.run_sync(dumps, entries[start:end])
+        yield (b"," if start else b"") + page[1:-1]
+        start = end
+    yield b"]"
 
 
 def control_routes(core: Core) -> list[Any]:
@@ -230,7 +207,12 @@ def control_routes(core: Core) -> list[Any]:
         return Response(data, media_type="application/json", headers={"cache-control": "no-store"})
 
     async def list_requests(request: Request) -> Response:
-        return journal_json(dumps(select(journal.snapshot(), request)))
+        chosen = select(journal.snapshot(), request)
+        if len(chosen) <= PAGE and sum(entry.size for entry in chosen) <= INLINE_BYTES:
+            return journal_json(dumps(chosen))
+        return StreamingResponse(
+            _encoded(chosen), media_type="application/json", headers={"cache-control": "no-store"}
+        )
 
     async def one_request(request: Request) -> Response:
         wanted = request.path_params["id"]
@@ -248,10 +230,13 @@ def control_routes(core: Core) -> list[Any]:
         return JSONResponse(scenarios_summary(core), headers={"cache-control": "no-store"})
 
     async def put_scenarios(request: Request) -> Response:
-        raw = await read_limited(request, settings.max_body)
+        raw = await read_limited(request, settings.max_body, settings.body_timeout)
         name = request.query_params.get("name", UPLOAD_NAME)
         try:
-            loaded = parse_scenario(raw, request.headers.get("content-type", ""), name)
+            # Off the event loop: a 30 MB document takes seconds to read and validate.
+            loaded = await anyio.to_thread.run_sync(
+                parse_scenario, raw, request.headers.get("content-type", ""), name
+            )
         except ScenarioError as exc:
             issues = [str(issue).removeprefix(f"{UPLOAD_SOURCE}:").lstrip() for issue in exc.issues]
             raise ControlError(

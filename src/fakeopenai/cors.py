@@ -20,6 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakeopenai.control import PREFIX, ControlError
+from fakeopenai.hostnames import is_loopback, is_loopback_host_header
 
 EXPOSED = (
     "x-request-id",
@@ -91,12 +92,6 @@ class ApiOnlyCORS:
             await self.cors(scope, receive, send)
 
 
-def _loopback(host: str) -> bool:
-    """Whether a host name or address (no port) is this machine's loopback."""
-    host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
-
-
 class LoopbackHostGuard:
     """ASGI middleware: on a server listening on loopback, the control API and the
     inspector answer only requests whose ``Host`` names loopback.
@@ -112,8 +107,7 @@ class LoopbackHostGuard:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
             server = scope.get("server") or ("", 0)
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host.rpartition("]:")[0]
-            if _loopback(str(server[0])) and not _loopback(name or host):
+            if is_loopback(str(server[0])) and not is_loopback_host_header(host):
                 error = ControlError(
                     403,
                     "fakeopenai_forbidden_host",

@@ -162,10 +162,11 @@ class FakeOpenAI:
         return Requests(self.core.journal.snapshot())
 
     def reset(self) -> None:
-        """Clear the journal, sequence counters, recorded misses and added rules; the
-        loaded scenarios stay."""
+        """Clear the journal, sequence counters, recorded misses and added rules, and
+        refill the rate-limit budget; the loaded scenarios stay."""
         self.core.journal.clear()
         self.core.engine.reset()
+        self.core.budget.refill()
 
     def load(self, *sources: Source) -> None:
         """Replace everything loaded (added rules too) with these files, folders or

@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 from pydantic_core import from_json
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.connections import BODY_TIMEOUT
 from fakeopenai.respond import ApiError
 from fakeopenai.settings import Settings
 from fakeopenai.wire.errors import (
@@ -20,6 +23,7 @@ from fakeopenai.wire.errors import (
     NO_KEY_MESSAGE,
     WRONG_KEY_MESSAGE,
     mask_key,
+    mask_wrong_key,
 )
 
 # /v1/…, /openai/v1/…, /openai/deployments/{dep}/…, /openai/… (Azure) and bare /…
@@ -53,14 +57,19 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         given = auth[7:].strip()
     if not given:
         raise ApiError(401, NO_KEY_MESSAGE)
-    if given != settings.api_key:
+    # compare_digest: the time taken does not say how much of a guessed key was right
+    if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
         raise ApiError(
-            401, WRONG_KEY_MESSAGE.format(masked=mask_key(given)), code="invalid_api_key"
+            401, WRONG_KEY_MESSAGE.format(masked=mask_wrong_key(given)), code="invalid_api_key"
         )
 
 
-async def read_body(receive: Any, headers: Mapping[str, str], limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes (413) without reading it all.
+async def read_body(
+    receive: Any, headers: Mapping[str, str], limit: int, timeout: float = BODY_TIMEOUT
+) -> bytes:
+    """The body, refusing more than ``limit`` bytes (413) without reading it all, and
+    one that does not arrive whole within ``timeout`` seconds (408: a slow upload would
+    otherwise hold its connection and task for ever).
 
     Raises Starlette's ``ClientDisconnect`` when the client leaves mid-upload."""
     declared = headers.get("content-length")
@@ -70,17 +79,27 @@ async def read_body(receive: Any, headers: Mapping[str, str], limit: int) -> byt
     # than the rest of reading a small body.
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        with anyio.fail_after(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            f"fakeopenai: the request body did not arrive within {timeout:g} s "
+            f"({size:,} bytes came).",
+            code="request_timeout",
+            headers={"connection": "close"},
+        ) from None
 
 
 def _too_large(limit: int) -> ApiError:
@@ -106,21 +125,38 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return body
 
 
-_SECRET_HEADERS = ("authorization", "api-key")
+# Parts of a header name that mark it as carrying a credential (x-api-key, cookie,
+# proxy-authorization, ocp-apim-subscription-key, x-auth-token, x-session-id ...).
+_SECRET_PARTS = ("key", "token", "secret", "auth", "cookie", "session", "password", "subscription")
+# Named outright: identifiers the recorder never writes either (SPEC §5).
+_SECRET_NAMES = frozenset({"openai-organization", "openai-project"})
+# fakeopenai's own routing headers are not secrets (the journal filters on the session).
+_OWN_PREFIX = "x-fakeopenai-"
+
+
+@functools.lru_cache(maxsize=1024)
+def is_secret_header(name: str) -> bool:
+    """Whether a (lower-case) header name carries a credential, by its name."""
+    if name.startswith(_OWN_PREFIX):
+        return False
+    return name in _SECRET_NAMES or any(part in name for part in _SECRET_PARTS)
 
 
 def masked(headers: dict[str, str]) -> dict[str, str]:
-    """The headers as the journal keeps them: keys masked (``Bearer sk-pro***123``).
+    """The headers as the journal keeps them: credentials masked (``Bearer sk-pro***123``).
 
     Apps often keep their real OPENAI_API_KEY and change only the base URL; the journal
     is readable over the control API and shown in the inspector, so it never holds a
-    usable key."""
-    if headers.keys().isdisjoint(_SECRET_HEADERS):
+    usable key, cookie or token (``wire.errors.mask_key`` shows at most a quarter)."""
+    secret = [name for name in headers if is_secret_header(name)]
+    if not secret:
         return headers
     kept = dict(headers)
-    for name in _SECRET_HEADERS:
-        value = kept.get(name)
-        if value is not None:
-            scheme, space, key = value.partition(" ")
-            kept[name] = f"{scheme} {mask_key(key)}" if space else mask_key(value)
+    for name in secret:
+        value = kept[name]
+        scheme, space, key = value.partition(" ")
+        if space and scheme.isalpha() and len(scheme) <= 16:  # Bearer, Basic, Token ...
+            kept[name] = f"{scheme} {mask_key(key.strip())}"
+        else:
+            kept[name] = mask_key(value)
     return kept

@@ -12,7 +12,9 @@ graceful-shutdown timeout).
 
 from __future__ import annotations
 
+import collections
 import json
+import time
 from collections.abc import AsyncIterator
 from functools import cache
 from importlib.resources import files
@@ -23,11 +25,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fakeopenai.control import scenarios_summary
 from fakeopenai.journal import Entry
 from fakeopenai.settings import Core
+from fakeopenai.uploads import scenarios_summary
 
 TICK = 0.25  # seconds between journal checks: the page's worst-case lag
+ROWS_PER_TICK = 20  # new rows a feed is sent per tick, the newest
+HISTORY = 64  # ticks kept for a feed that slept through some (joins make extra ticks)
 HEARTBEAT = 15.0  # an SSE comment keeps proxies from closing an idle feed
 SNAPSHOT_ROWS = 500  # rows sent on connect; older entries stay in GET /requests
 TEXT_LIMIT = 300  # characters of the last user message shown in a row
@@ -142,8 +146,47 @@ class Feed:
             data = row(entry)
             if _signature(data) != signature:
                 out.append(_event("entry", self._sent(entry)))
-        out.extend(_event("entry", self._sent(entry)) for entry in reversed(fresh))
+        # At most ROWS_PER_TICK new rows a tick (the newest): under heavy traffic every
+        # open feed would otherwise be sent every row, and its bytes, times the feeds,
+        # cost the server more than the requests themselves. The rest are one GET away.
+        for entry in fresh[ROWS_PER_TICK:]:
+            self.last_id = max(self.last_id, entry.id)
+        out.extend(_event("entry", self._sent(entry)) for entry in reversed(fresh[:ROWS_PER_TICK]))
         return b"".join(out)
+
+
+class Hub:
+    """One journal watcher for every open feed of a server: each tick's events are made
+    once and the same bytes go to every feed (200 open inspectors cost one watcher, not
+    200 snapshots of the journal four times a second). There is no background task:
+    the first feed to wake after a tick makes that tick's events for all."""
+
+    def __init__(self, core: Core) -> None:
+        self.watcher = Feed(core)
+        self.watcher.start()  # (its opening events go nowhere: each feed sends its own)
+        self.generation = 0
+        self.recent: collections.deque[bytes] = collections.deque(maxlen=HISTORY)
+        self.due = time.monotonic() + TICK
+
+    def tick(self) -> int:
+        """Make the events of what changed since the last tick, for every feed waiting.
+        A feed that joins calls it first, so its snapshot starts where the ticks do."""
+        self.recent.append(self.watcher.updates())
+        self.generation += 1
+        self.due = time.monotonic() + TICK
+        return self.generation
+
+    async def after(self, generation: int) -> tuple[int, bytes]:
+        """The events of every tick after ``generation`` (once there is one), and the
+        generation they bring a feed to."""
+        while self.generation <= generation:
+            wait = self.due - time.monotonic()
+            if wait <= 0:
+                self.tick()
+                break
+            await anyio.sleep(wait)
+        missed = min(self.generation - generation, len(self.recent))
+        return self.generation, b"".join(list(self.recent)[-missed:])
 
 
 def _signature(data: dict[str, Any]) -> tuple[Any, ...]:
@@ -158,16 +201,21 @@ def inspector_routes(core: Core) -> list[Route]:
         headers = {"content-security-policy": PAGE_POLICY, "cache-control": "no-store"}
         return HTMLResponse(page(), headers=headers)
 
+    hubs: list[Hub] = []  # made on the first feed (a Feed reads the journal at once)
+
     async def events(request: Request) -> Response:
         app = request.app
-        feed = Feed(core)
+        if not hubs:
+            hubs.append(Hub(core))
+        hub = hubs[0]
+        joined = hub.tick()  # others get what changed so far; this feed, a snapshot
+        opening = Feed(core).start()
 
         async def stream() -> AsyncIterator[bytes]:
-            yield feed.start()
-            quiet = 0.0
+            yield opening
+            generation, quiet = joined, 0.0
             while not getattr(app.state, STOPPING, False):
-                await anyio.sleep(TICK)
-                chunk = feed.updates()
+                generation, chunk = await hub.after(generation)
                 quiet = 0.0 if chunk else quiet + TICK
                 if quiet >= HEARTBEAT:
                     chunk, quiet = b": keep-alive\n\n", 0.0

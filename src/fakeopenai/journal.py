@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass, field, fields
 from time import perf_counter
 from typing import Any
 
+from fakeopenai.budgets.bodies import TOO_DEEP, cut_body, cut_text
+
+ENTRY_OVERHEAD = 2048  # bytes an entry costs beyond its body (headers, timings, reply)
+
 
 @dataclass(eq=False, slots=True)
 class Entry:
@@ -51,6 +55,8 @@ class Entry:
     # The last user text as rules saw it (set from the request view, so it is right for
     # every endpoint: a completions prompt, an embeddings input, a Responses string).
     seen_last_user: str | None = field(default=None, repr=False)
+    # What the entry costs the journal's byte bound (its body's size, as kept).
+    size: int = field(default=ENTRY_OVERHEAD, repr=False)
 
     def mark(self, name: str) -> None:
         """Record a timing (milliseconds since the request arrived) once."""
@@ -64,6 +70,7 @@ class Entry:
         except RecursionError:  # a body nested too deep to copy (JSON allows ~1,000 levels)
             data = {f.name: getattr(self, f.name) for f in fields(self)}
         data.pop("started", None)
+        data.pop("size", None)
         data["last_user"] = data.pop("seen_last_user", None) or self.last_user
         return data
 
@@ -123,19 +130,30 @@ class Entry:
 
 
 DEFAULT_LIMIT = 10_000
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024  # bodies kept in all (``--journal-max-bytes``)
+DEFAULT_BODY_KEEP = 256 * 1024  # characters of one body kept (``--journal-body-max``)
 
 
 class Journal:
-    """Thread-safe list of entries, oldest first, keeping the newest ``limit``.
+    """Thread-safe list of entries, oldest first, keeping the newest ``limit`` and at
+    most ``max_bytes`` of request bodies.
 
     Tests reset it for every test; a long-running ``fakeopenai serve`` would otherwise
-    grow without end, so the oldest entries go once ``limit`` is reached (``None``:
-    keep everything)."""
+    grow without end, so the oldest entries go once ``limit`` entries or ``max_bytes``
+    are reached (``None``: no bound). A body over ``body_keep`` characters is kept cut
+    (``budgets.bodies``)."""
 
-    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self,
+        limit: int | None = DEFAULT_LIMIT,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
+        body_keep: int = DEFAULT_BODY_KEEP,
+    ) -> None:
         self._lock = threading.Lock()
-        self._entries: collections.deque[Entry] = collections.deque(maxlen=limit)
+        self._entries: collections.deque[Entry] = collections.deque()
         self._ids = itertools.count(1)
+        self.limit, self.max_bytes, self.body_keep = limit, max_bytes, body_keep
+        self._bytes = 0
 
     def new(
         self,
@@ -153,7 +171,37 @@ class Journal:
                 entry.time -= perf_counter() - started
                 entry.started = started
             self._entries.append(entry)
+            self._bytes += entry.size
+            self._evict()
             return entry
+
+    def keep_body(self, entry: Entry, body: Any, size: int) -> None:
+        """Store a request's parsed ``body`` (``size`` bytes as received) in ``entry``:
+        cut past ``body_keep`` characters, and counted against ``max_bytes``."""
+        if size > self.body_keep:
+            body = cut_body(body, self.body_keep)
+            size = min(size, self.body_keep + ENTRY_OVERHEAD)
+        entry.body = body
+        with self._lock:
+            if entry.size:  # (0: evicted already, it costs nothing)
+                self._bytes += size
+                entry.size += size
+                self._evict()
+
+    def keep_text(self, text: str | None) -> str | None:
+        """A text the entry keeps (the last user message), cut like a body."""
+        return None if text is None else cut_text(text, self.body_keep)
+
+    def _evict(self) -> None:
+        """Drop the oldest entries past the bounds (the newest always stays)."""
+        entries = self._entries
+        while len(entries) > 1 and (
+            (self.limit is not None and len(entries) > self.limit)
+            or (self.max_bytes is not None and self._bytes > self.max_bytes)
+        ):
+            gone = entries.popleft()
+            self._bytes -= gone.size
+            gone.size = 0
 
     def snapshot(self) -> list[Entry]:
         """The entries, oldest first (a copy of the list; entries are shared)."""
@@ -164,6 +212,12 @@ class Journal:
         """Drop every entry (ids keep counting, so they stay unique per server)."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        """What the entries kept cost, in bytes (estimated: bodies as received)."""
+        return self._bytes
 
     def __len__(self) -> int:
         with self._lock:
@@ -171,9 +225,6 @@ class Journal:
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.snapshot())
-
-
-TOO_DEEP = "<fakeopenai: this body is nested too deeply to show>"
 
 
 def dumps(entries: list[Entry]) -> bytes:

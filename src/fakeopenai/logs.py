@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import threading
 import time
@@ -125,7 +126,7 @@ class LineBatch:
             self._second = int(now)
             self._stamp = time.strftime("%H:%M:%S", time.localtime(now))
         with self._lock:
-            self._lines.append(f"{self._stamp} {line}\n")
+            self._lines.append(f"{self._stamp} {printable(line)}\n")
         if not self._due:
             try:
                 asyncio.get_running_loop().call_later(self.DELAY, self.flush)
@@ -156,10 +157,21 @@ class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators and bidi
+# controls: a request's `model` holding "\n12:00:00 POST ... FORGED" would otherwise
+# forge a console line, and ANSI/OSC escapes would retitle or clear the terminal.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\x1b``, ``\n``)."""
+    return _UNSAFE.sub(lambda found: repr(found[0])[1:-1], text)
+
+
 class _Console(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
-        text = record.getMessage()
+        text = printable(record.getMessage())
         if record.levelno >= logging.WARNING and not text.startswith("fakeopenai"):
             text = f"{record.levelname.lower()}: {text}"
         if record.exc_info:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fakeopenai.budgets.regex import search as regex_search
 from fakeopenai.scenario import Match, MessageCondition, TextCondition
 from fakeopenai.view import RequestView
 
@@ -34,12 +35,6 @@ __all__ = [
 _GLOB_CHARS = frozenset("*?[")
 MISSING: Any = object()  # a json path that leads nowhere
 _INDEX = re.compile(r"-?[0-9]+")  # a json path segment that can index a list
-
-
-@functools.lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
-    """Compiled once per pattern: matching runs on every request."""
-    return re.compile(pattern)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -69,7 +64,7 @@ def text_ok(cond: TextCondition, text: str) -> bool:
     if cond.equals is not None:
         return cond.equals == text
     if cond.regex is not None:
-        return _regex(cond.regex).search(text) is not None
+        return regex_search(cond.regex, text)  # bounded: budgets.regex
     return True  # no text test: the message existing is enough
 
 

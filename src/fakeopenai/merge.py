@@ -1,7 +1,7 @@
 """A scenario's ``defaults`` merged under each of its replies.
 
 Key by key, the reply wins; nested parts that are settings (latency, fault, rate-limit
-headers, usage, extra headers) merge one level down, so ``defaults: {latency: {ttft_ms:
+headers, usage, extra headers, sse options) merge one level down, so ``defaults: {latency: {ttft_ms:
 300}}`` and ``reply: {latency: {chunk_ms: 5}}`` give both delays.
 """
 
@@ -15,7 +15,7 @@ from fakeopenai.scenario import Fault, Reply
 
 # Nested parts of a reply that merge key by key. `error`, `content`, `chunking` and
 # `tool_calls` are one thing each: a reply that sets one replaces the default whole.
-_MERGED = ("latency", "fault", "ratelimit", "usage", "headers")
+_MERGED = ("latency", "fault", "ratelimit", "usage", "headers", "sse")
 # Keys that exclude each other: a reply that sets one drops the defaults' others.
 _ALTERNATIVES = (
     frozenset({"chunk_ms", "tokens_per_second"}),
@@ -26,7 +26,7 @@ _ALTERNATIVES = (
 def merge_reply(defaults: Reply | None, reply: Reply) -> Reply:
     """``reply`` over ``defaults``: keys set in the reply win (an explicit null too).
 
-    ``latency``, ``fault``, ``ratelimit``, ``usage`` and ``headers`` merge key by key,
+    ``latency``, ``fault``, ``ratelimit``, ``usage``, ``headers`` and ``sse`` merge key by key,
     except that a reply choosing a pace (``chunk_ms``/``tokens_per_second``) or a fault
     kind (``*_after``) drops the defaults' other choice; a reply with scripted text
     drops the defaults' ``style`` (which only shapes generated text).

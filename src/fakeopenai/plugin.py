@@ -26,6 +26,7 @@ from fakeopenai.plugin_markers import Wanted, search_dirs
 from fakeopenai.plugin_markers import fail as _fail
 from fakeopenai.plugin_markers import resolve as _resolve
 from fakeopenai.plugin_markers import wanted as _wanted
+from fakeopenai.recording import modes  # pytest and the stdlib only
 
 if TYPE_CHECKING:
     from fakeopenai.errors import ScenarioError
@@ -142,6 +143,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help="fail a test when a request matched no rule (default: true).",
     )
+    modes.addoption(parser, group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -153,13 +155,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "requests that match no rule.",
     )
     config.stash[_STATE] = _State(config)
+    modes.configure(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     """``fakeopenai: scenarios=…, strict=…``."""
     state = config.stash[_STATE]
     shown = ", ".join(state.shown) if state.shown else "none (generated replies)"
-    return f"fakeopenai: scenarios={shown}, strict={state.strict}"
+    line = f"fakeopenai: scenarios={shown}, strict={state.strict}"
+    return [line, *filter(None, [modes.header(config)])]  # and the record mode, if any
 
 
 @pytest.hookimpl(wrapper=True)
@@ -216,11 +220,13 @@ def fake_openai(
     item = request.node
     state = request.config.stash[_STATE]
     wanted = _wanted(item, state.default, state.strict)
+    wanted, episode = modes.begin(item, fake_openai_server, wanted)  # and its recording
     state.prepare(fake_openai_server, wanted)
     active = _Active(fake_openai_server, wanted.strict)
     item.stash[_ACTIVE] = active
     fake_openai_server.search_dirs = search_dirs(item)  # load("x.yaml") like the marker
     yield fake_openai_server
+    modes.end(episode)
     fake_openai_server.search_dirs = ()
     del item.stash[_ACTIVE]
     text = active.unreported()  # requests made after the test body, by other fixtures

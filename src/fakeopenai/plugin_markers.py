@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, NoReturn
 import pytest
 
 MARKER = "fakeopenai"
-MARKER_KEYWORDS = ("strict", "seed")
+MARKER_KEYWORDS = ("strict", "seed", "recording")  # recording=: fakeopenai.recording.modes
 
 
 class Wanted(NamedTuple):
@@ -78,7 +78,7 @@ def _check_keywords(keywords: dict[str, Any]) -> None:
         hint = f"did you mean {near[0]}=?" if near else "it takes scenario paths"
         fail(
             f"fakeopenai: @pytest.mark.{MARKER} got unknown argument {key}= ({hint}; "
-            "the marker takes scenario paths, strict= and seed=)"
+            "the marker takes scenario paths, strict=, seed= and recording=)"
         )
 
 

@@ -180,6 +180,22 @@ class RateLimit(_Model):
     reset_tokens: HeaderValue | None = None
 
 
+class SseOptions(_Model):
+    """``sse:``: how a stream's frames reach the wire, not what they say (for testing
+    SSE parsers and the proxies between them; see ``fakeopenai.shaped``)."""
+
+    line_ending: Literal["lf", "crlf", "cr"] = Field(
+        "lf", description="End every SSE line with \\n (default), \\r\\n or \\r."
+    )
+    comments_every_ms: float | None = Field(
+        None, gt=0, description="A ': keep-alive' comment line every N ms while waiting."
+    )
+    split_bytes: int | None = Field(
+        None, ge=1, description="Cut every write into N-byte pieces, inside UTF-8 too."
+    )
+    coalesce: bool = Field(False, description="Frames already due go out in one write.")
+
+
 class Reply(_Model):
     """What to answer. With nothing given, plausible text is generated."""
 
@@ -204,6 +220,7 @@ class Reply(_Model):
     ratelimit: RateLimit | None = None
     headers: Headers | None = Field(None, description="Extra response headers.")
     fault: Fault | None = None
+    sse: SseOptions | None = Field(None, description="Wire-level stream options.")
     embedding: list[float] | list[list[float]] | None = Field(
         None, description="Embeddings endpoint: one vector for every input, or one per input."
     )

@@ -1,18 +1,23 @@
 """Turning errors and replies into Starlette responses with the API's headers.
 
-Every response carries ``x-request-id`` (``req_`` + 32 hex), ``openai-version`` and
-``openai-processing-ms``; errors are the 4-key envelope; reply-level header keys
-(``retry_after``, ``retry_after_ms``, ``no_retry``, ``ratelimit``, ``headers``) each send
-their own header only.
+Every response carries ``x-request-id`` (``req_`` + 32 hex), ``openai-version``,
+``openai-processing-ms`` and the rest of a real answer's header set (WIRE.md §9 row 13:
+``openai-organization``, ``openai-project`` with fake values, ``access-control-expose-
+headers``, ``x-content-type-options``); errors are the 4-key envelope, sent as
+``application/json; charset=utf-8`` on a 4xx, and a 401 carries ``www-authenticate``
+and neither ``openai-version`` nor ``openai-processing-ms``, as the real one (row 12).
+Reply-level header keys (``retry_after``, ``retry_after_ms``, ``no_retry``,
+``ratelimit``, ``headers``) each send their own header.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fakeopenai.journal import Entry
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
 from fakeopenai.streaming import PacedBody
 from fakeopenai.wire.errors import OPENAI_VERSION, defaults_for, error_object, wait_text
@@ -20,6 +25,9 @@ from fakeopenai.wire.sse import body_bytes
 
 # What the API handler returns: an ASGI callable that sends one response.
 Answer = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+Raw = list[tuple[bytes, bytes]]  # ASGI header pairs
 
 
 def encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
@@ -43,10 +51,12 @@ class JsonBody:
         status: int,
         headers: Mapping[str, str],
         media_type: str | None = "application/json",
+        tail: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
         self.body = body
         self.status_code = status
         raw = encode_headers(headers)
+        raw.extend(tail)  # pairs encoded already (the real answer's constant headers)
         if "content-length" not in headers:
             raw.append((b"content-length", str(len(body)).encode()))
         if media_type is not None and "content-type" not in headers:
@@ -58,6 +68,49 @@ class JsonBody:
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
         await send({"type": "http.response.body", "body": self.body})
+
+
+class PiecesBody:
+    """A large body made piece by piece in worker threads as the client reads it (chunked
+    transfer): 2,048 embeddings of 3,072 floats are 130 MB of JSON, which held whole
+    (and copied into the transport's buffer) would cost several times that in memory.
+    ``send`` waits while the client is slow, so at most a batch is held at a time."""
+
+    BATCH = 256 * 1024  # bytes made per trip to a worker thread
+
+    def __init__(
+        self,
+        pieces: Iterator[bytes],
+        status: int,
+        headers: Mapping[str, str],
+        raw: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        self.pieces = pieces
+        self.status_code = status
+        self.raw_headers = [
+            *encode_headers({**headers, "content-type": "application/json"}),
+            *raw,
+        ]
+
+    def _batch(self) -> bytes:
+        made: list[bytes] = []
+        size = 0
+        for piece in self.pieces:
+            made.append(piece)
+            size += len(piece)
+            if size >= self.BATCH:
+                break
+        return b"".join(made)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import anyio.to_thread
+
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        while batch := await anyio.to_thread.run_sync(self._batch):
+            await send({"type": "http.response.body", "body": batch, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
 
 
 class ApiError(Exception):
@@ -82,14 +135,65 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# The rest of a real answer's headers (the organization and project are made up), the
+# same on every answer: encoded once, appended as pairs (``real_headers``).
+ORGANIZATION = "fakeopenai"
+PROJECT = "proj_fakeopenai"
+REAL_HEADERS = {
+    "openai-organization": ORGANIZATION,
+    "openai-project": PROJECT,
+    "access-control-expose-headers": "X-Request-ID",
+    "x-content-type-options": "nosniff",
+}
+_REAL_RAW = encode_headers(REAL_HEADERS)
+_ERROR_TYPE = "application/json; charset=utf-8"  # a 4xx's content type (recorded)
+_UNAUTHORIZED = {
+    "x-request-id": "",
+    "www-authenticate": 'Bearer realm="OpenAI API"',
+    "content-type": _ERROR_TYPE,
+}
+
+
+def real_headers(headers: Mapping[str, str]) -> Raw:
+    """The encoded ``REAL_HEADERS`` that ``headers`` (a reply's own) do not override."""
+    if headers.keys().isdisjoint(REAL_HEADERS):
+        return _REAL_RAW
+    return [pair for pair in _REAL_RAW if pair[0].decode() not in headers]
+
+
 def base_headers(entry: Entry) -> dict[str, str]:
-    """The headers every API response carries."""
+    """The headers every API response carries but ``REAL_HEADERS``."""
     elapsed = max(1, round((time.perf_counter() - entry.started) * 1000))
     return {
         "x-request-id": entry.request_id,
         "openai-version": OPENAI_VERSION,
         "openai-processing-ms": str(elapsed),
     }
+
+
+def _status_headers(entry: Entry, status: int) -> dict[str, str]:
+    """``base_headers`` as the status changes them: a 401 has no ``openai-version``
+    or ``openai-processing-ms`` but ``www-authenticate``; a 4xx says its charset."""
+    if status == 401:
+        return {**_UNAUTHORIZED, "x-request-id": entry.request_id}
+    headers = base_headers(entry)
+    if 400 <= status < 500:
+        headers["content-type"] = _ERROR_TYPE
+    return headers
+
+
+def ratelimit_headers(
+    budget: Budget, reply: Reply, extra: Mapping[str, str], tokens: int
+) -> Sequence[tuple[bytes, bytes]]:
+    """An answer's ``x-ratelimit-*`` pairs, from the budget (spending one request and
+    ``tokens``); none when the reply scripts ``ratelimit:`` (its own headers replace
+    them), and a header the reply scripts by name wins over the budget's."""
+    spent = budget.spend_encoded(tokens)
+    if reply.ratelimit is not None:
+        return ()
+    if extra:
+        return tuple(pair for pair in spent if pair[0].decode() not in extra)
+    return spent
 
 
 def reply_headers(reply: Reply | None) -> dict[str, str]:
@@ -122,21 +226,26 @@ def json_response(
     *,
     latency: Latency | None = None,
     fault: Fault | None = None,
+    raw: Sequence[tuple[bytes, bytes]] = (),
 ) -> Answer:
-    """A JSON response with the standard headers; journals the status.
+    """A JSON response with the standard headers; journals the status. ``raw``: more
+    headers, encoded already (the rate-limit budget's).
 
     With a delay in ``latency`` (headers at ``headers_ms``, the body ``ttft_ms`` later,
     both from the request's arrival) or a ``fault``, the body is sent by ``PacedBody``.
     """
-    all_headers = base_headers(entry)
+    all_headers = base_headers(entry) if status < 400 else _status_headers(entry, status)
     if headers:
         all_headers.update(headers)
+    tail = real_headers(all_headers)
+    if raw:
+        tail = [*raw, *tail]
     data = body if isinstance(body, bytes) else body_bytes(body)
     if fault is None and (latency is None or not (latency.headers_ms or latency.ttft_ms)):
         entry.status = status
         entry.mark("total_ms")
-        return JsonBody(data, status, all_headers)
-    raw = encode_headers(all_headers)
+        return JsonBody(data, status, all_headers, tail=tail)
+    raw = encode_headers(all_headers) + tail
     return PacedBody(data, status=status, headers=raw, entry=entry, latency=latency, fault=fault)
 
 
@@ -148,14 +257,27 @@ def error_response(error: ApiError, entry: Entry, *, latency: Latency | None = N
     return json_response({"error": inner}, entry, error.status, error.headers, latency=latency)
 
 
-def scripted_error(spec: ErrorSpec, reply: Reply | None, model: str | None) -> ApiError:
-    """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status."""
+def scripted_error(
+    spec: ErrorSpec, reply: Reply | None, model: str | None, *, budget: Budget | None = None
+) -> ApiError:
+    """A scenario's ``error:`` as an ``ApiError``, defaults filled in from the status.
+
+    A 429 shows the ``budget``, unspent, unless the reply scripts its ``ratelimit:``:
+    the limit it hit (``requests`` or ``tokens``) at 0, to be reset after the wait its
+    message names."""
     defaults = defaults_for(spec.status, spec.type)
     headers = reply_headers(reply)
     if spec.headers:
         headers.update({k.lower(): v for k, v in spec.headers.items()})
+    wait = wait_text(headers, defaults.type)
+    if spec.status == 429 and budget is not None and (reply is None or reply.ratelimit is None):
+        shown = budget.peek()
+        if defaults.type in ("requests", "tokens"):
+            shown[f"x-ratelimit-remaining-{defaults.type}"] = "0"
+            shown[f"x-ratelimit-reset-{defaults.type}"] = wait
+        headers = {**shown, **headers}
     message = spec.message or defaults.message.format(
-        model=model or "gpt-4o", masked="sk-***", wait=wait_text(headers, defaults.type)
+        model=model or "gpt-4o", masked="sk-***", wait=wait
     )
     return ApiError(
         spec.status,

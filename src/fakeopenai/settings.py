@@ -5,13 +5,15 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fakeopenai.budgets.connections import BODY_TIMEOUT
 from fakeopenai.engine import Engine
 from fakeopenai.errors import FakeOpenAIError
-from fakeopenai.journal import Journal
+from fakeopenai.journal import DEFAULT_BODY_KEEP, DEFAULT_MAX_BYTES, Journal
 from fakeopenai.loader import LoadedScenario, load_paths
+from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import Latency
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
@@ -33,6 +35,9 @@ class Settings:
     emit_schema: bool = False
     validate_conversation: bool = True  # 400 for broken tool-call histories, as the API
     journal_limit: int | None = 10_000  # newest entries kept (None: all)
+    journal_max_bytes: int | None = DEFAULT_MAX_BYTES  # request bodies kept in all
+    journal_body_max: int = DEFAULT_BODY_KEEP  # characters of one body kept
+    body_timeout: float = BODY_TIMEOUT  # seconds for a request body to arrive whole
 
     def __post_init__(self) -> None:
         """Check what code (not the CLI, which checks its flags) may pass wrongly: a
@@ -50,6 +55,14 @@ class Settings:
             raise FakeOpenAIError(f"fakeopenai: max_body must be an integer, got {self.max_body!r}")
         if self.max_body < 1:
             raise FakeOpenAIError(f"fakeopenai: max_body must be at least 1, got {self.max_body}")
+        for name in ("journal_max_bytes", "journal_body_max"):
+            value = getattr(self, name)
+            if (value is not None or name == "journal_body_max") and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise FakeOpenAIError(
+                    f"fakeopenai: {name} must be a positive integer, got {value!r}"
+                )
         if self.journal_limit is not None and (
             not isinstance(self.journal_limit, int) or self.journal_limit < 1
         ):
@@ -74,11 +87,13 @@ class Settings:
 
 @dataclass
 class Core:
-    """The state one server answers from: settings, rule engine, journal."""
+    """The state one server answers from: settings, rule engine, journal, and the
+    rate-limit budget its ``x-ratelimit-*`` headers show."""
 
     settings: Settings
     engine: Engine
     journal: Journal
+    budget: Budget = field(default_factory=Budget)
 
     @classmethod
     def build(
@@ -92,5 +107,7 @@ class Core:
         """Load ``paths`` (raising ``ScenarioError`` with every problem) and build a core."""
         settings = settings or Settings.of(**options)
         loaded = list(scenarios or ()) + (load_paths(list(paths)) if paths else [])
-        journal = Journal(settings.journal_limit)
+        journal = Journal(
+            settings.journal_limit, settings.journal_max_bytes, settings.journal_body_max
+        )
         return cls(settings, Engine(loaded, seed=settings.seed), journal)

@@ -7,8 +7,10 @@ editor backups and lock files, never scenarios. ``--reload`` watches the same fi
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
+from fakeopenai.budgets.limits import MAX_SCENARIO_BYTES
 from fakeopenai.errors import Issue
 
 SUFFIXES = (".yaml", ".yml")
@@ -42,11 +44,26 @@ def scenario_files(source: str) -> tuple[list[tuple[str, Path]], list[Issue]]:
 
 
 def read_text(path: Path, source: str) -> tuple[str, Issue | None]:
-    """A file's text (UTF-8, a BOM allowed), or the issue that stops reading it."""
+    """A file's text (UTF-8, a BOM allowed), or the issue that stops reading it.
+
+    Only a regular file is read (a symlink to one is fine), and at most
+    ``MAX_SCENARIO_BYTES`` of it: a FIFO would block ``check`` forever and
+    ``/dev/zero`` would fill its memory."""
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         return "", Issue(source, None, "", f"cannot read: {exc.strerror or exc}")
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, device or socket"
+            return "", Issue(source, None, "", f"not a regular file ({kind}): give a scenario file")
+        raw = file.read(MAX_SCENARIO_BYTES + 1)
+    if len(raw) > MAX_SCENARIO_BYTES:
+        return "", Issue(
+            source, None, "", f"larger than {MAX_SCENARIO_BYTES:,} bytes: split it into files"
+        )
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

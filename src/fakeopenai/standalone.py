@@ -21,6 +21,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from fakeopenai.budgets.connections import HEAD_TIMEOUT, MAX_CONNECTIONS
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.settings import Core
 from fakeopenai.stack import Stack, run
@@ -34,21 +35,24 @@ def serve_here(
     stack: Stack,
     log_level: str,
     *,
+    bounds: tuple[float, int],
     watch: list[str],
     parent: int | None = None,
     announce: bool = True,
 ) -> None:
     """Serve ``core``'s API on ``sock`` in this process until Ctrl+C or SIGTERM,
     reloading the scenarios of ``watch`` when they change (``announce``: say so, once
-    watching). ``parent``: the pid of the ``--workers`` parent, whose death stops this
-    worker too."""
+    watching); ``bounds``: the head timeout and connection limit
+    (``budgets.connections``). ``parent``: the pid of the ``--workers`` parent, whose
+    death stops this worker too."""
     from fakeopenai.app import create_app
     from fakeopenai.logs import flush_console
-    from fakeopenai.serving import settle_heap
+    from fakeopenai.serving import settle_heap, tame_malloc
 
     app = create_app(core=core)
     app.state.stack = stack
     settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
+    tame_malloc()  # and large freed blocks go back to the system
     reloader = None
     if watch:
         from fakeopenai.reload import Reloader
@@ -56,7 +60,7 @@ def serve_here(
         reloader = Reloader(core.engine, watch).start()
     ready = f"fakeopenai: watching {', '.join(watch)} for changes" if watch and announce else ""
     try:
-        server = uvicorn_server(app, log_level, stack.http, parent, ready=ready)
+        server = uvicorn_server(app, log_level, stack.http, bounds, parent=parent, ready=ready)
         run(server.serve(sockets=[sock]), stack.loop_factory())
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
         pass
@@ -67,14 +71,21 @@ def serve_here(
 
 
 def uvicorn_server(
-    app: Any, log_level: str, http: str | None = None, parent: int | None = None, ready: str = ""
+    app: Any,
+    log_level: str,
+    http: str | None = None,
+    bounds: tuple[float, int] = (HEAD_TIMEOUT, MAX_CONNECTIONS),
+    *,
+    parent: int | None = None,
+    ready: str = "",
 ) -> Any:
     """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts (and, in
-    a worker, stops when its parent is gone); ``ready`` goes to stderr once it serves."""
+    a worker, stops when its parent is gone); ``ready`` goes to stderr once it serves.
+    ``bounds``: the head timeout and the most connections open at once."""
     import uvicorn
 
     from fakeopenai.inspector import signal_shutdown
-    from fakeopenai.serving import stamping_protocol
+    from fakeopenai.serving import raise_fd_limit, stamping_protocol
 
     class Server(uvicorn.Server):
         async def on_tick(self, counter: int) -> bool:  # every 0.1 s
@@ -101,7 +112,9 @@ def uvicorn_server(
         ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
-        http=stamping_protocol(http),
+        http=stamping_protocol(
+            http, head_timeout=bounds[0], max_connections=raise_fd_limit(bounds[1])
+        ),
     )
     return Server(config)
 

@@ -8,6 +8,7 @@ Their clock, disconnect watcher and connection-level effects are ``paced.Paced``
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from fakeopenai.faults import (
@@ -32,6 +33,10 @@ FaultFrame = Callable[[Fault, int], "bytes | None"]
 
 class PacedStream(Paced):
     """An SSE response sending ``frames`` on a schedule, applying a stream ``fault``."""
+
+    # ``sse: {coalesce: true}`` (``fakeopenai.shaped``): frames already due are not
+    # written (nor waited for) one by one but together with the next write.
+    coalesce = False
 
     def __init__(
         self,
@@ -72,11 +77,14 @@ class PacedStream(Paced):
         due: list[bytes] = []  # frames due now, not sent yet
         for index, frame in enumerate(self.frames):
             if (index == 0 or frame.content) and waited != pieces:
-                waited = pieces
-                if (when := self.schedule.due(pieces)) != waited_until:
+                at = self.schedule.due(pieces)
+                if at != waited_until and not (
+                    self.coalesce and at <= time.perf_counter() - self.start
+                ):
                     await self._flush(send, due)
-                    await self.sleep_until(when)
-                    waited_until = when
+                    await self.sleep_until(at)
+                    waited_until = at
+                waited = pieces
             if index == self.strike:
                 await self._flush(send, due)
                 if not await self._strike(send, index):

@@ -10,11 +10,14 @@ collapses to the last one, are reported rather than lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from fakeopenai.budgets.limits import MAX_ALIAS_EXPANSION
 
 Path = tuple[str | int, ...]
 if TYPE_CHECKING:  # CSafeLoader exists only where PyYAML was built with libyaml
@@ -81,6 +84,7 @@ def _parse(loader_class: type[_Loader], text: str) -> Parsed:
             node = loader.get_single_node()
             if node is None:
                 return Parsed(None)
+            _check_expansion(node, text)
             try:
                 # Before construction: constructing flattens `<<` merges into the node's
                 # pairs, and a merged key overridden on purpose is not a duplicate.
@@ -105,6 +109,47 @@ def _parse(loader_class: type[_Loader], text: str) -> Parsed:
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {str(exc).splitlines()[0]}") from None
     return Parsed(data, lines, duplicates)
+
+
+def _check_expansion(root: yaml.Node, text: str) -> None:
+    """Refuse a document whose aliases stand for more than ``MAX_ALIAS_EXPANSION`` values
+    beyond the ones it writes out (a "billion laughs"), naming the biggest alias."""
+    sizes: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        uses[key] = uses.get(key, 0) + 1
+        if key in sizes:
+            return sizes[key]
+        nodes[key] = node
+        sizes[key] = 1  # (a node inside itself counts once: PyYAML builds that as a cycle)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        sizes[key] = min(total, 1 << 62)
+        return sizes[key]
+
+    expanded = size(root)
+    if expanded <= len(sizes) + MAX_ALIAS_EXPANSION:
+        return
+    shared = [key for key, count in uses.items() if count > 1]
+    worst = nodes[max(shared, key=lambda key: sizes[key])] if shared else root
+    line = worst.start_mark.line
+    found = _ANCHOR.search(text.splitlines()[line] if line < text.count("\n") + 1 else "")
+    name = f"*{found[1]}" if found else "an alias"
+    raise YamlProblem(
+        line + 1,
+        f"{name} (anchored here) makes the document stand for {expanded:,} values once "
+        f"aliases are expanded (at most {MAX_ALIAS_EXPANSION:,} beyond the ones written out):"
+        " an alias bomb? Write the values out, or alias fewer times",
+    )
+
+
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
 # What PyYAML's safe constructors raise, unwrapped, for a scalar that looks like its

@@ -23,6 +23,7 @@ PY1_PYTHON = PY1_VENV / "bin" / "python"
 SETUP = "bash tests/compat/setup.sh"
 NODE_PACKAGES = ("openai", "ai", "@ai-sdk/openai", "zod")
 PYTHON_PACKAGES = ("openai", "langchain-openai", "langchain-core", "litellm", "openai-agents")
+PYTHON_PACKAGES += ("autogen-agentchat", "autogen-ext")
 
 
 def missing(what: str) -> NoReturn:

@@ -44,7 +44,7 @@ def test_invoke(lc: Any, fake: FakeOpenAI) -> None:
     message = chat(lc, fake).invoke("Hello, who are you?")
     assert message.content == GREETING
     assert message.response_metadata["finish_reason"] == "stop"
-    assert message.response_metadata["model_name"] == "gpt-4o-mini"
+    assert message.response_metadata["model_name"] == "gpt-4o-mini-2024-07-18"  # the snapshot
     assert message.response_metadata["id"].startswith("chatcmpl-")
     usage = message.usage_metadata
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
@@ -58,7 +58,7 @@ def test_stream_without_usage_by_default(lc: Any, fake: FakeOpenAI) -> None:
     assert "".join(c.content for c in chunks) == GREETING
     total = sum(chunks[1:], chunks[0])
     assert total.response_metadata["finish_reason"] == "stop"
-    assert total.response_metadata["model_name"] == "gpt-4o-mini"
+    assert total.response_metadata["model_name"] == "gpt-4o-mini-2024-07-18"
     assert all(c.usage_metadata is None for c in chunks)
     entry = fake.requests.last
     assert (entry.rule, entry.stream, entry.completed) == ("greeting", True, True)

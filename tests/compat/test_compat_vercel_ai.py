@@ -28,7 +28,7 @@ def test_generate_text(flow: Any, fake: FakeOpenAI) -> None:
     assert result["text"] == "Hello! I am a fake model, streamed word by word."
     assert result["finishReason"] == "stop"
     assert result["responseId"].startswith("chatcmpl-")
-    assert result["modelId"] == "gpt-4o-mini"
+    assert result["modelId"] == "gpt-4o-mini-2024-07-18"  # the snapshot, as the API answers
     assert result["timestamp"].startswith("20")  # `created` read as unix seconds
     assert result["usage"]["totalTokens"] > 0
     entry = fake.requests.last

@@ -20,9 +20,10 @@ from fakeopenai.endpoints.common import (
     require_model,
     stream_pieces,
 )
+from fakeopenai.families import family_of
 from fakeopenai.respond import ApiError
 from fakeopenai.view import RequestView, chat_view, content_text
-from fakeopenai.wire import chat, ids
+from fakeopenai.wire import chat, chat_stream, ids, obfuscation
 from fakeopenai.wire.sse import Frame
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
@@ -82,8 +83,11 @@ class ChatEndpoint:
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
         return chat_view(body, headers)
 
-    def _meta(self, turn: Turn) -> chat.Meta:
-        return chat.Meta(ids.chat_id(), int(time.time()), turn.filled.model, ids.fingerprint())
+    def _meta(self, turn: Turn, *, stream: bool = False) -> chat.Meta:
+        model = turn.filled.model
+        fingerprint = ids.fingerprint() if family_of(model).fingerprint else None
+        obfuscate = stream and obfuscation.wanted(turn.view.body)
+        return chat.Meta(ids.chat_id(), int(time.time()), model, fingerprint, obfuscate)
 
     def body(self, turn: Turn) -> dict[str, Any]:
         return chat.completion(turn.filled, self._meta(turn))
@@ -94,9 +98,9 @@ class ChatEndpoint:
 
     def frames(self, turn: Turn) -> Sequence[Frame]:
         first, *others = [stream_pieces(choice, turn.reply) for choice in turn.filled.choices]
-        return chat.stream_frames(
+        return chat_stream.stream_frames(
             turn.filled,
-            self._meta(turn),
+            self._meta(turn, stream=True),
             content_pieces=first[0],
             argument_pieces=first[1],
             include_usage=include_usage(turn.view.body),

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fakeopenai.budgets import limits
 from fakeopenai.endpoints import Turn, inputs
 from fakeopenai.endpoints.common import (
     check_range,
@@ -18,6 +19,7 @@ from fakeopenai.endpoints.common import (
     text_pieces,
 )
 from fakeopenai.filled import TokenUsage
+from fakeopenai.respond import ApiError
 from fakeopenai.view import RequestView, completions_view
 from fakeopenai.wire import completions as wire
 from fakeopenai.wire import ids
@@ -64,6 +66,22 @@ def _usage(turn: Turn, prompts: int) -> TokenUsage:
     return usage
 
 
+def _check_choices(body: Mapping[str, Any]) -> None:
+    """Every prompt gets ``n`` choices: at most ``limits.MAX_PROMPTS`` in one answer
+    (2,000 prompts × ``n=128`` would be 256,000 choices, gigabytes with logprobs)."""
+    prompt, n = body["prompt"], body.get("n") or 1
+    prompts = len(prompt) if isinstance(prompt, list) and not inputs.is_tokens(prompt) else 1
+    if prompts * n > limits.MAX_PROMPTS:
+        raise ApiError(
+            400,
+            f"fakeopenai: {prompts} prompts × n={n} asks for {prompts * n:,} choices; "
+            f"fakeopenai answers at most {limits.MAX_PROMPTS:,} in one request: send fewer "
+            "prompts per request, or a smaller n.",
+            param="n",
+            code="invalid_value",
+        )
+
+
 class CompletionsEndpoint:
     """Legacy Completions: each prompt is a user message; ``n`` choices per prompt."""
 
@@ -74,6 +92,7 @@ class CompletionsEndpoint:
         if "prompt" not in body:
             raise missing("prompt")
         inputs.check("prompt", body["prompt"], allow_empty_text=True)
+        inputs.check_count("prompt", body["prompt"], limits.MAX_PROMPTS)
         echo = body.get("echo")
         if echo is not None and not isinstance(echo, bool):
             raise invalid_type("echo", "a boolean", echo)
@@ -82,6 +101,7 @@ class CompletionsEndpoint:
         check_range(body, "temperature", minimum=0, maximum=2, integer=False)
         check_range(body, "logprobs", minimum=0, maximum=5)
         check_range(body, "max_tokens", minimum=0)
+        _check_choices(body)
 
     def view(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
         return completions_view(body, headers)

@@ -1,7 +1,9 @@
 """``GET models`` and ``GET models/{id}`` (WIRE.md §5.2).
 
 The served list is the union of the loaded scenarios' ``models:`` (in declaration
-order), or, when no scenario declares one, a default list of current OpenAI models.
+order), or, when no scenario declares one, a default list of current OpenAI models,
+each alias followed by the dated snapshot the API answers with (``families``), as the
+real list holds both.
 Retrieving an id that is not in the served list is a 404 ``model_not_found``, as on the
 real API; ids may contain ``/`` and ``:`` (``ft:gpt-4o-mini:org::id``).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakeopenai.families import snapshot
 from fakeopenai.journal import Entry
 from fakeopenai.respond import Answer, ApiError, json_response
 from fakeopenai.settings import Core
@@ -33,21 +36,29 @@ DEFAULT_MODELS: dict[str, tuple[int, str]] = {
     "text-embedding-3-large": (1705953180, "system"),
     "text-embedding-ada-002": (1671217299, "openai-internal"),
 }
+# Each alias's snapshot is listed after it, with the alias's created and owner.
+DEFAULT_LIST: tuple[str, ...] = tuple(
+    dict.fromkeys(name for alias in DEFAULT_MODELS for name in (alias, snapshot(alias)))
+)
 # ``created`` of a configured model the table does not know (the API's doc example).
 CREATED = 1686935002
+
+
+_ALIAS_OF = {snapshot(alias): alias for alias in DEFAULT_MODELS}
 
 
 def served_models(core: Core) -> list[str]:
     """The model ids ``GET models`` lists, in order, without duplicates."""
     declared = [s.models for s in core.engine.scenarios if s.models is not None]
     if not declared:
-        return list(DEFAULT_MODELS)
+        return list(DEFAULT_LIST)
     return list(dict.fromkeys(model for models in declared for model in models))
 
 
 def model_object(model_id: str) -> dict[str, Any]:
     """One ``model`` object."""
-    created, owner = DEFAULT_MODELS.get(model_id, (CREATED, "system"))
+    alias = _ALIAS_OF.get(model_id, model_id)
+    created, owner = DEFAULT_MODELS.get(alias, (CREATED, "system"))
     return {"id": model_id, "object": "model", "created": created, "owned_by": owner}
 
 
@@ -58,6 +69,16 @@ def not_found(model_id: str) -> ApiError:
         f"The model `{model_id}` does not exist or you do not have access to it.",
         code="model_not_found",
     )
+
+
+def unknown_model(endpoint: str, model: str) -> ApiError:
+    """The real answer to a request for a model not served: the Responses API says 400
+    ``The requested model 'X' does not exist.`` with ``param: "model"`` (WIRE.md §9
+    row 1), every other endpoint 404 ``model_not_found``."""
+    if endpoint == "responses":
+        message = f"The requested model '{model}' does not exist."
+        return ApiError(400, message, param="model", code="model_not_found")
+    return not_found(model)
 
 
 def models_response(core: Core, entry: Entry, model_id: str | None) -> Answer:

@@ -20,7 +20,7 @@ from fakeopenai.endpoints.common import (
 )
 from fakeopenai.scenario import Fault
 from fakeopenai.view import RequestView, content_text, responses_view
-from fakeopenai.wire import ids
+from fakeopenai.wire import ids, obfuscation
 from fakeopenai.wire.errors import SERVER_ERROR_MESSAGE
 from fakeopenai.wire.responses import ItemIds, Meta, output_items, response_object, status_of
 from fakeopenai.wire.responses_stream import error_event, stream_frames
@@ -104,6 +104,7 @@ class ResponsesEndpoint:
             _item_ids(turn),
             text_pieces=pieces,
             argument_pieces=arguments,
+            obfuscate=obfuscation.wanted(turn.view.body),
         )
 
     def fault_frame(self, fault: Fault, index: int) -> bytes | None:

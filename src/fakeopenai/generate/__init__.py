@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fakeopenai.budgets.template import one_request
+from fakeopenai.families import snapshot
 from fakeopenai.filled import Filled, FilledToolCall, TokenUsage
 from fakeopenai.generate import answers, limits, logprobs, schema, text
 from fakeopenai.generate.checks import check_templates
@@ -137,7 +139,7 @@ def _choice(
     if top is not None:
         token_logprobs = logprobs.token_logprobs(content or "", top, seeder.seed("logprobs"))
     return Filled(
-        model=reply.model or view.model or DEFAULT_MODEL,
+        model=reply.model or snapshot(view.model or DEFAULT_MODEL),
         content=content,
         refusal=refusal,
         tool_calls=tool_calls,
@@ -178,7 +180,11 @@ def fixed_text(reply: Reply, view: RequestView) -> str | None:
         content = "".join(reply.chunks)
     else:
         return None
-    return content if view.body.keys().isdisjoint(_SHAPING_KEYS) else None
+    if not view.body.keys().isdisjoint(_SHAPING_KEYS):
+        return None
+    if view.endpoint == "responses" and logprobs.wanted(view) is not None:
+        return None  # (include asks for logprobs)
+    return content
 
 
 def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
@@ -192,7 +198,7 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
     text = fixed_text(reply, view)
     if text is not None:  # the common case, without the machinery it does not need
         return Filled(
-            model=reply.model or view.model or DEFAULT_MODEL,
+            model=reply.model or snapshot(view.model or DEFAULT_MODEL),
             content=text,
             refusal=reply.refusal,
             finish_reason=reply.finish_reason or "stop",
@@ -205,7 +211,7 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
 def fill_any(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
     """``fill`` for every kind of reply (``fill`` takes a shortcut for fixed text)."""
     seeder = Seeder.for_request(seed, rule_key, view)
-    with FAKER_LOCK:
+    with FAKER_LOCK, one_request():  # one template budget for the whole answer
         fake = faker_instance()
         built: list[Mapping[str, Any]] = []
 

@@ -1,7 +1,8 @@
 """Log probabilities for the reply's tokens, when a request asks for them.
 
 Chat asks with ``logprobs: true`` (and ``top_logprobs: k``), legacy completions with
-``logprobs: k``. There is no model, so the numbers are made up, but plausibly: one
+``logprobs: k``, the Responses API with ``include: ["message.output_text.logprobs"]``
+(and ``top_logprobs: k``). There is no model, so the numbers are made up, but plausibly: one
 entry per ``split_tokens`` piece, a negative logprob that is usually close to 0 (a
 model is mostly sure of its next token), and ``k`` alternatives, the token itself
 first, each less likely than the one before. Every number is a pure function of the
@@ -16,6 +17,8 @@ import zlib
 from fakeopenai.filled import TokenLogprob
 from fakeopenai.generate.tokens import split_tokens
 from fakeopenai.view import RequestView
+
+RESPONSES_INCLUDE = "message.output_text.logprobs"
 
 # Alternatives offered in top_logprobs: common tokens, as a model's runners-up often are.
 _RUNNERS_UP = (
@@ -39,6 +42,11 @@ def wanted(view: RequestView) -> int | None:
     if view.endpoint == "completions":
         asked = _count(body.get("logprobs"))
         return None if asked is None else max(asked, 0)
+    if view.endpoint == "responses":
+        include = body.get("include")
+        if not isinstance(include, list) or RESPONSES_INCLUDE not in include:
+            return None
+        return max(_count(body.get("top_logprobs")) or 0, 0)
     return None
 
 

@@ -17,12 +17,18 @@ import random
 import re
 import string
 import sys
+import time
 from typing import Any
+
+from fakeopenai.budgets.regex import RegexBudgetExceeded, compile_regex
 
 # The parser is private; the module moved in 3.11 and the old name warns there.
 _parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 _ATTEMPTS = 25
+# Seconds all attempts for one string may take, the checks of candidates on the
+# ``regex`` engine included: ``^(?:a|a){32}(?=b)`` backtracks 2**32 ways on ``re``.
+_TIME_BUDGET = 0.1
 _BUDGET = 100_000  # pattern nodes emitted for one string (repeats nest: (a{1000}){1000})
 _EXTRA_REPEATS = 3
 _PRINTABLE = string.ascii_letters + string.digits + " -_.,:;!?@#/"
@@ -72,7 +78,8 @@ class _TooLong(Exception):
 
 
 class PatternTooLong(ValueError):
-    """The pattern's shortest match is longer than fakeopenai makes (``a{1000000000}``)."""
+    """The pattern's shortest match is longer than fakeopenai makes (``a{1000000000}``),
+    or checking a candidate against it runs past the time budget."""
 
 
 def _emit(nodes: Any, rng: random.Random, groups: dict[int, str], budget: list[int]) -> str:
@@ -127,10 +134,14 @@ def matching_string(
     """A string ``re.search(pattern, s)`` accepts, within the length bounds, or ``None``."""
     try:
         tree = _parser.parse(pattern)
-        compiled = re.compile(pattern)
     except (re.error, RecursionError, OverflowError):
         return None
+    compiled: Any = None  # compiled after the first string: sized by _emit's budget first
+    deadline = time.monotonic() + _TIME_BUDGET
     for _ in range(_ATTEMPTS):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None  # the caller falls back to an ordinary string
         try:
             text = _emit(tree, rng, {}, [_BUDGET])
         except _TooLong:
@@ -144,6 +155,14 @@ def matching_string(
             )
         if max_length is not None and len(text) > max_length:
             continue
-        if compiled.search(text):
-            return text
+        if compiled is None:
+            try:
+                compiled = compile_regex(pattern)
+            except ValueError:  # what ``regex`` cannot run
+                return None
+        try:
+            if compiled.search(text, timeout=left, concurrent=True):  # GIL released
+                return text
+        except TimeoutError:
+            raise PatternTooLong(str(RegexBudgetExceeded(pattern, text, _TIME_BUDGET))) from None
     return None

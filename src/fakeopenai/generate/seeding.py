@@ -1,6 +1,6 @@
 """Seeds for everything generated: a pure function of (seed, rule, request content).
 
-Every generated part of a reply (the text, each tool call's id and arguments, the
+Every generated part of a reply (the text, each tool call's arguments, the
 structured-output value) gets its own seed, derived with SHA-256 from the scenario or
 server seed, the rule's key, a fingerprint of the request and the part's name. Python's
 ``hash()`` is salted per process, so it is never used: two servers given the same seed
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import string
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +27,6 @@ from fakeopenai.view import RequestView
 
 FAKER_LOCK = threading.RLock()
 _faker: Any = None
-_ALNUM = string.ascii_letters + string.digits
 
 
 def faker_instance() -> Any:
@@ -99,8 +97,3 @@ class Seeder:
     def rng(self, part: str) -> random.Random:
         """A private ``random.Random`` for ``part``."""
         return random.Random(self.seed(part))
-
-    def call_id(self, index: int) -> str:
-        """A tool call id like the API's: ``call_`` and 24 letters and digits."""
-        rng = self.rng(f"tool_calls/{index}/id")
-        return "call_" + "".join(rng.choice(_ALNUM) for _ in range(24))

@@ -25,6 +25,7 @@ import jinja2.meta
 import jinja2.nodes
 from jinja2.exceptions import SecurityError
 
+from fakeopenai.budgets.template import rendering
 from fakeopenai.errors import FakeOpenAIError
 from fakeopenai.generate.template_limits import MAX_OUTPUT, Sandbox, bounded
 from fakeopenai.view import RequestView
@@ -140,11 +141,12 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     made: list[str] = []
     size = 0
     try:
-        for piece in template.generate(context):  # counted as it comes (template_limits)
-            size += len(piece)
-            if size > MAX_OUTPUT:
-                raise SecurityError(f"it makes more than {MAX_OUTPUT:,} characters")
-            made.append(piece)
+        with rendering():  # the CPU and memory budget (budgets.template)
+            for piece in template.generate(context):  # counted as it comes (template_limits)
+                size += len(piece)
+                if size > MAX_OUTPUT:
+                    raise SecurityError(f"it makes more than {MAX_OUTPUT:,} characters")
+                made.append(piece)
     except Exception as exc:  # the template's own failure, whatever its kind
         detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise TemplateError(f"template {_excerpt(source)} failed: {detail}") from None

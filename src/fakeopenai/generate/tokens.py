@@ -80,12 +80,32 @@ def _pieces(text: str) -> Iterator[tuple[str, int]]:
         yield piece, min(_piece_cost(match.lastgroup, piece), len(piece))
 
 
-@functools.lru_cache(maxsize=8192)
+CACHED_TEXT = 4096  # characters: longer texts are counted afresh, never kept
+COUNTED_TEXT = 200_000  # characters counted exactly; past them, the rate so far is used
+
+
 def count_tokens(text: str) -> int:
     """How many tokens an o200k-like tokenizer would make of ``text`` (0 for ``""``).
 
-    Cached: tests send the same messages and scripted replies over and over, and
-    usage is counted on every request."""
+    Cached for texts up to ``CACHED_TEXT`` characters: tests send the same messages and
+    scripted replies over and over, and usage is counted on every request. A long text
+    is not kept: 8,192 cached 1 MB prompts would hold 8 GB. Past ``COUNTED_TEXT``
+    characters the count is extrapolated from the first ones (a 1 MB prompt cost a
+    second of CPU to count exactly; the count is an estimate of o200k's anyway)."""
+    if len(text) <= CACHED_TEXT:
+        return _counted(text)
+    if len(text) <= COUNTED_TEXT:
+        return _count(text)
+    head = text[:COUNTED_TEXT]
+    return round(_count(head) * len(text) / len(head))
+
+
+@functools.lru_cache(maxsize=8192)
+def _counted(text: str) -> int:
+    return _count(text)
+
+
+def _count(text: str) -> int:
     return sum(cost for _, cost in _pieces(text))
 
 

@@ -7,6 +7,8 @@ function; ``auto``, ``required`` and absent pick one of the offered tools (seede
 against the named tool's ``parameters`` (``{}`` when the request does not offer it).
 Mapping arguments are sent as compact JSON (as the API does) with their template strings
 rendered; string arguments are sent as they are, rendered when they are templates.
+A call's id is fresh on every response, as the API's are (WIRE.md §9 row 14), unless
+the scenario pins it with ``id``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fakeopenai.generate.seeding import Seeder
 from fakeopenai.generate.templates import is_template, render, render_value
 from fakeopenai.scenario import Reply, ToolCall
 from fakeopenai.view import RequestView, ToolSpec
+from fakeopenai.wire import ids
 
 AUTO = "auto"
 _NOT_A_NAME = frozenset({"auto", "required", "none", "allowed_tools", "function", "custom"})
@@ -152,5 +155,5 @@ def fill_tool_calls(
     for index, call in enumerate(scripted):
         fake.seed_instance(seeder.seed(f"tool_calls/{index}/arguments"))
         arguments = _arguments(call, view, fake, context() if _needs_context(call) else None)
-        filled.append(FilledToolCall(call.id or seeder.call_id(index), call.function, arguments))
+        filled.append(FilledToolCall(call.id or ids.call_id(), call.function, arguments))
     return tuple(filled)

@@ -136,8 +136,25 @@ def envelope(message: str, type_: str, param: str | None = None, code: str | Non
     return json.dumps({"error": error_object(message, type_, param, code)}).encode()
 
 
-def mask_key(key: str) -> str:
-    """``sk-abc***xyz``, as the real 401 message shows a wrong key."""
-    if len(key) <= 8:
+def mask_wrong_key(key: str) -> str:
+    """A wrong key as the real 401 message shows it (WIRE.md §9 row 12): the first 8
+    characters, one ``*`` per hidden character, the last 4 (``sk-proj-****…****abcd``).
+    A key of 12 characters or fewer is all stars."""
+    if len(key) <= 12:
         return "*" * len(key)
-    return f"{key[:6]}***{key[-3:]}"
+    return key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
+def mask_key(key: str) -> str:
+    """``sk-abc***xyz``, as the real 401 message shows a wrong key (real keys are long).
+
+    Never more than a quarter of the secret shows, so a short one (``azure-key``) is not
+    given away whole: 6 + 3 characters only from 36 characters up, fewer below, none up
+    to 8."""
+    size = len(key)
+    if size <= 8:
+        return "*" * size
+    shown = min(9, size // 4)
+    head = min(6, shown - shown // 3)
+    tail = shown - head
+    return f"{key[:head]}***{key[size - tail :] if tail else ''}"

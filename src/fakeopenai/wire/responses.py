@@ -10,10 +10,11 @@ requires it). The stream events in ``wire.responses_stream`` reuse these builder
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fakeopenai.filled import Filled, TokenUsage
+from fakeopenai.families import Family, family_of
+from fakeopenai.filled import Filled, TokenLogprob, TokenUsage
 from fakeopenai.record import record
 
 
@@ -37,10 +38,12 @@ class ItemIds:
 # The real API's values for settings the request did not give (WIRE.md §4.1 capture).
 _DEFAULTS: dict[str, Any] = {
     "background": False,
+    "frequency_penalty": 0.0,
     "instructions": None,
     "max_output_tokens": None,
     "max_tool_calls": None,
     "parallel_tool_calls": True,
+    "presence_penalty": 0.0,
     "previous_response_id": None,
     "prompt_cache_key": None,
     "prompt_cache_retention": None,
@@ -75,15 +78,23 @@ def usage_object(usage: TokenUsage) -> dict[str, Any]:
 
 
 def _tool(tool: Any) -> Any:
-    """A function tool with every field the API echoes; other tools as given."""
+    """A function tool as the API echoes it (WIRE.md §9 row 8): ``type, description,
+    name, parameters, strict`` in that order, and a strict tool's parameters closed with
+    ``additionalProperties: false``; other tools as given."""
     if not isinstance(tool, Mapping) or tool.get("type") != "function":
         return tool
+    strict = tool.get("strict", True)
+    parameters = tool.get("parameters")
+    if strict is True and isinstance(parameters, Mapping):
+        parameters = {**parameters, "additionalProperties": False} | {
+            k: v for k, v in parameters.items() if k == "additionalProperties"
+        }
     echoed = {
         "type": "function",
-        "name": tool.get("name"),
         "description": tool.get("description"),
-        "parameters": tool.get("parameters"),
-        "strict": tool.get("strict", True),
+        "name": tool.get("name"),
+        "parameters": parameters,
+        "strict": strict,
     }
     return {**echoed, **{k: v for k, v in tool.items() if k not in echoed}}
 
@@ -96,15 +107,20 @@ def _text(request: Mapping[str, Any]) -> dict[str, Any]:
     return text
 
 
-def _reasoning(request: Mapping[str, Any]) -> dict[str, Any]:
+def _reasoning(request: Mapping[str, Any], family: Family) -> dict[str, Any]:
+    """``reasoning`` with the family's effective values: gpt-5 says which context it
+    used, reasoning models which effort."""
     given = request.get("reasoning")
-    reasoning = dict(given) if isinstance(given, Mapping) else {}
-    reasoning.setdefault("effort", None)
+    reasoning: dict[str, Any] = {}
+    if family.reasoning_context is not None:
+        reasoning["context"] = family.reasoning_context
+    reasoning.update(given if isinstance(given, Mapping) else {})
+    reasoning.setdefault("effort", family.reasoning_effort)
     reasoning.setdefault("summary", None)
     return reasoning
 
 
-def echoed_settings(request: Mapping[str, Any]) -> dict[str, Any]:
+def echoed_settings(request: Mapping[str, Any], family: Family) -> dict[str, Any]:
     """The request's settings as the response object repeats them."""
     settings = {key: request.get(key, default) for key, default in _DEFAULTS.items()}
     if settings["instructions"] is not None and not isinstance(settings["instructions"], str):
@@ -112,18 +128,45 @@ def echoed_settings(request: Mapping[str, Any]) -> dict[str, Any]:
     tools = request.get("tools")
     settings["tools"] = [_tool(t) for t in tools] if isinstance(tools, list) else []
     settings["text"] = _text(request)
-    settings["reasoning"] = _reasoning(request)
+    settings["reasoning"] = _reasoning(request, family)
     metadata = request.get("metadata")
     settings["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else {}
     return settings
 
 
+def token_logprobs(entries: Sequence[TokenLogprob] | None) -> list[dict[str, Any]]:
+    """``output_text.logprobs``: one ``{token, logprob, bytes, top_logprobs}`` per
+    token when the request's ``include`` asked for them, else ``[]``."""
+    if not entries:
+        return []
+    return [
+        {
+            "token": entry.token,
+            "logprob": entry.logprob,
+            "bytes": list(entry.token.encode()),
+            "top_logprobs": [
+                {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+                for token, logprob in entry.top
+            ],
+        }
+        for entry in entries
+    ]
+
+
 def text_part(filled: Filled, text: str | None = None) -> dict[str, Any]:
-    """The message's content part: ``output_text``, or ``refusal`` for a refusal."""
+    """The message's content part: ``output_text``, or ``refusal`` for a refusal
+    (``text`` given: as first announced in a stream, without logprobs yet)."""
     if filled.refusal is not None and filled.content is None:
         return {"type": "refusal", "refusal": filled.refusal if text is None else text}
-    body = (filled.content or "") if text is None else text
-    return {"type": "output_text", "annotations": [], "logprobs": [], "text": body}
+    if text is not None:
+        return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    logprobs = token_logprobs(filled.logprobs)
+    return {
+        "type": "output_text",
+        "annotations": [],
+        "logprobs": logprobs,
+        "text": filled.content or "",
+    }
 
 
 def has_message(filled: Filled) -> bool:
@@ -134,14 +177,19 @@ def has_message(filled: Filled) -> bool:
 def message_item(
     filled: Filled, item_id: str, status: str, *, empty: bool = False
 ) -> dict[str, Any]:
-    """The assistant ``message`` output item (``empty``: as first announced in a stream)."""
-    return {
+    """The assistant ``message`` output item (``empty``: as first announced in a stream);
+    the gpt-5 family marks its ``phase``."""
+    item: dict[str, Any] = {
         "id": item_id,
         "type": "message",
         "status": status,
         "content": [] if empty else [text_part(filled)],
-        "role": "assistant",
     }
+    phase = family_of(filled.model).phase
+    if phase is not None:
+        item["phase"] = phase
+    item["role"] = "assistant"
+    return item
 
 
 def call_item(
@@ -168,6 +216,11 @@ def output_items(filled: Filled, ids: ItemIds) -> list[dict[str, Any]]:
     return items
 
 
+# The object's keys in the order the API sends them: alphabetical after the first four,
+# ``metadata`` last (WIRE.md §4.1 capture).
+_HEAD = ("id", "object", "created_at", "status")
+
+
 def response_object(
     filled: Filled,
     meta: Meta,
@@ -177,29 +230,36 @@ def response_object(
     output: list[dict[str, Any]],
     completed_at: int | None = None,
 ) -> dict[str, Any]:
-    """The ``response`` object; ``usage`` only once it is finished (null in progress)."""
+    """The ``response`` object; ``usage`` only once it is finished (null in progress).
+
+    As recorded (WIRE.md §9 row 7), the in-progress objects of a stream's
+    ``response.created`` and ``response.in_progress`` carry no ``billing`` and say
+    ``service_tier: "auto"``; the finished object says ``"default"``.
+    """
     done = status in ("completed", "incomplete")
     reason = _INCOMPLETE.get(filled.finish_reason) if status == "incomplete" else None
-    settings = echoed_settings(request)
+    settings = echoed_settings(request, family_of(meta.model))
+    metadata = settings.pop("metadata")
+    fields: dict[str, Any] = {
+        **settings,
+        "completed_at": completed_at if done else None,
+        "error": None,
+        "incomplete_details": {"reason": reason} if reason else None,
+        "model": meta.model,
+        "moderation": None,
+        "output": output,
+        "service_tier": "default" if done else "auto",
+        "usage": usage_object(filled.usage) if done else None,
+    }
+    if done:
+        fields["billing"] = {"payer": "developer"}
     body: dict[str, Any] = {
         "id": meta.id,
         "object": "response",
         "created_at": meta.created_at,
         "status": status,
-        "background": settings.pop("background"),
-        "billing": {"payer": "developer"},
-        "completed_at": completed_at if done else None,
-        "error": None,
-        "incomplete_details": {"reason": reason} if reason else None,
-        "instructions": settings.pop("instructions"),
-        "max_output_tokens": settings.pop("max_output_tokens"),
-        "max_tool_calls": settings.pop("max_tool_calls"),
-        "model": meta.model,
-        "output": output,
     }
-    metadata = settings.pop("metadata")
-    body.update(settings)
-    body["service_tier"] = "default"
-    body["usage"] = usage_object(filled.usage) if done else None
+    for key in sorted(fields):
+        body[key] = fields[key]
     body["metadata"] = metadata
     return body

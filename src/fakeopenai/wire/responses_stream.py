@@ -14,7 +14,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fakeopenai.filled import Filled
+from fakeopenai.filled import Filled, logprobs_by_piece
+from fakeopenai.wire.obfuscation import pad
 from fakeopenai.wire.responses import (
     ItemIds,
     Meta,
@@ -25,6 +26,7 @@ from fakeopenai.wire.responses import (
     response_object,
     status_of,
     text_part,
+    token_logprobs,
 )
 from fakeopenai.wire.sse import Frame, Frames, event_frame
 
@@ -32,7 +34,7 @@ Event = tuple[dict[str, Any], bool]  # (payload without sequence_number, is cont
 
 
 def _message_events(
-    filled: Filled, item_id: str, output_index: int, pieces: Sequence[str]
+    filled: Filled, item_id: str, output_index: int, pieces: Sequence[str], obfuscate: bool
 ) -> list[Event]:
     """The message item: added, its one content part, the deltas, and the dones."""
     refusal = filled.refusal is not None and filled.content is None
@@ -52,15 +54,30 @@ def _message_events(
         ),
         ({"type": "response.content_part.added", **part_at, "part": text_part(filled, "")}, False),
     ]
-    for piece in pieces:
-        delta: dict[str, Any] = {"type": f"{kind}.delta", **part_at, "delta": piece}
+    per_piece: Sequence[Any] = [()] * len(pieces)
+    if filled.logprobs is not None and not refusal:
+        per_piece = logprobs_by_piece(filled.logprobs, pieces)
+    for piece, entries in zip(pieces, per_piece, strict=True):
+        # keys in the recorded order (alphabetical after type), the padding among them
+        delta: dict[str, Any] = {"type": f"{kind}.delta", "content_index": 0, "delta": piece}
+        delta["item_id"] = item_id
         if not refusal:
-            delta["logprobs"] = []
+            delta["logprobs"] = token_logprobs(entries)
+        if obfuscate:
+            delta["obfuscation"] = pad(len(piece))
+        delta["output_index"] = output_index
         events.append((delta, True))
     if refusal:
         events.append(({"type": "response.refusal.done", **part_at, "refusal": whole}, False))
     else:
-        done = {"type": "response.output_text.done", **part_at, "logprobs": [], "text": whole or ""}
+        done = {
+            "type": "response.output_text.done",
+            "content_index": 0,
+            "item_id": item_id,
+            "logprobs": token_logprobs(filled.logprobs),
+            "output_index": output_index,
+            "text": whole or "",  # after sequence_number on the wire (_event_bytes)
+        }
         events.append((done, False))
     events.append(
         ({"type": "response.content_part.done", **part_at, "part": text_part(filled)}, False)
@@ -73,7 +90,13 @@ def _message_events(
 
 
 def _call_events(
-    filled: Filled, index: int, item_id: str, output_index: int, pieces: Sequence[str]
+    filled: Filled,
+    index: int,
+    item_id: str,
+    output_index: int,
+    pieces: Sequence[str],
+    *,
+    obfuscate: bool,
 ) -> list[Event]:
     """One function call item: added (empty arguments), argument deltas, dones."""
     call = filled.tool_calls[index]
@@ -83,9 +106,12 @@ def _call_events(
         ({"type": "response.output_item.added", "item": added, "output_index": output_index}, False)
     ]
     for piece in pieces:
-        events.append(
-            ({"type": "response.function_call_arguments.delta", **at, "delta": piece}, True)
-        )
+        delta: dict[str, Any] = {"type": "response.function_call_arguments.delta", "delta": piece}
+        delta["item_id"] = item_id
+        if obfuscate:
+            delta["obfuscation"] = pad(len(piece))
+        delta["output_index"] = output_index
+        events.append((delta, True))
     done = {
         "type": "response.function_call_arguments.done",
         **at,
@@ -108,8 +134,10 @@ def stream_frames(
     *,
     text_pieces: Sequence[str],
     argument_pieces: Sequence[Sequence[str]],
+    obfuscate: bool = False,
 ) -> Frames:
-    """Every event of a streamed response, numbered 0..n (made as they go out)."""
+    """Every event of a streamed response, numbered 0..n (made as they go out); delta
+    events carry the ``obfuscation`` padding when ``obfuscate``."""
     started = response_object(filled, meta, request, status="in_progress", output=[])
     events: list[Event] = [
         ({"type": "response.created", "response": started}, False),
@@ -117,11 +145,13 @@ def stream_frames(
     ]
     output_index = 0
     if has_message(filled):
-        events += _message_events(filled, ids.message, output_index, text_pieces)
+        events += _message_events(filled, ids.message, output_index, text_pieces, obfuscate)
         output_index += 1
     for index, call in enumerate(filled.tool_calls):
         pieces = argument_pieces[index] if index < len(argument_pieces) else [call.arguments]
-        events += _call_events(filled, index, ids.calls[index], output_index, pieces)
+        events += _call_events(
+            filled, index, ids.calls[index], output_index, pieces, obfuscate=obfuscate
+        )
         output_index += 1
     status = status_of(filled)
     final = response_object(
@@ -140,7 +170,14 @@ def stream_frames(
 
 
 def _event_bytes(payload: dict[str, Any], number: int) -> bytes:
-    return event_frame({**payload, "sequence_number": number}).data
+    """The event's bytes: its keys, then ``sequence_number`` — alphabetical, as the API
+    orders them, so ``output_text.done``'s ``text`` comes after it."""
+    if "text" not in payload:
+        return event_frame({**payload, "sequence_number": number}).data
+    event = {key: value for key, value in payload.items() if key != "text"}
+    event["sequence_number"] = number
+    event["text"] = payload["text"]
+    return event_frame(event).data
 
 
 def error_event(message: str, code: str | None, sequence_number: int) -> Frame:

@@ -95,6 +95,29 @@ def body_bytes(obj: Any) -> bytes:
         return json.dumps(obj, indent=2, default=str).encode()
 
 
+PIECEWISE_ITEMS = 16  # a top-level list longer than this is encoded item by item
+
+
+def large_body_bytes(obj: Any) -> bytes:
+    """A whole JSON body that may be large (2,048 embeddings, 2,048 choices), built in a
+    worker thread: compact, each item of a long top-level list (``data``, ``choices``)
+    encoded on its own. One encoder call over the lot holds the GIL for as long as it
+    runs (close to a second), stalling the event loop; item by item, the loop gets the
+    GIL back between items."""
+    if not isinstance(obj, dict) or not any(
+        isinstance(value, list) and len(value) > PIECEWISE_ITEMS for value in obj.values()
+    ):
+        return body_bytes(obj)  # an ordinary answer: as every other body is written
+    parts: list[bytes] = []
+    for key, value in obj.items():
+        if isinstance(value, list) and len(value) > PIECEWISE_ITEMS:
+            items = b",".join([compact(item) for item in value])
+            parts.append(compact(key) + b":[" + items + b"]")
+        else:
+            parts.append(compact(key) + b":" + compact(value))
+    return b"{" + b",".join(parts) + b"}"
+
+
 def data_frame(obj: Any, content: bool = False) -> Frame:
     """``data: {json}\\n\\n``."""
     return Frame(b"data: " + compact(obj) + b"\n\n", content)

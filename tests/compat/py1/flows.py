@@ -153,6 +153,41 @@ FLOWS: dict[str, Callable[[str], dict[str, Any]]] = {
     f.__name__: f for f in (chat, stream, tool, retry, disconnect)
 }
 
+# One flow per rule of scenarios/sse_options.yaml, named by its model: chat and
+# Responses streams under each `sse:` wire option (test_compat_sse_options.py).
+SSE_MODELS = (
+    "sse-plain", "sse-crlf", "sse-cr", "sse-comments", "sse-split-1", "sse-split-7",
+    "sse-coalesce", "sse-all",
+)  # fmt: skip
+
+
+def _attempt(action: Callable[[], str]) -> dict[str, Any]:
+    try:
+        return {"text": action()}
+    except Exception as exc:  # the cell of the table
+        return {"error": type(exc).__name__, "message": str(exc)}
+
+
+def _sse_flow(model: str) -> Callable[[str], dict[str, Any]]:
+    def flow(base_url: str) -> dict[str, Any]:
+        sdk = openai.OpenAI(base_url=base_url, api_key=API_KEY, max_retries=0, timeout=10)
+        say: Any = [{"role": "user", "content": "say it"}]
+
+        def chat_text() -> str:
+            chunks = sdk.chat.completions.create(model=model, messages=say, stream=True)
+            return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+        def responses_text() -> str:
+            events = sdk.responses.create(model=model, input="say it", stream=True)
+            return "".join(e.delta for e in events if e.type == "response.output_text.delta")
+
+        return {"chat": _attempt(chat_text), "responses": _attempt(responses_text)}
+
+    return flow
+
+
+FLOWS.update({model: _sse_flow(model) for model in SSE_MODELS})
+
 
 def run_one(flow: str, base_url: str) -> str:
     """Run one flow; its JSON line."""

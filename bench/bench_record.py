@@ -1,0 +1,202 @@
+"""What the recording proxy adds: time to first byte and per-chunk delay, p50/p99, for
+``--streams`` concurrent streams (default 50), through ``fakeopenai record`` and straight
+to its upstream (a ``fakeopenai serve``), in the same run.
+
+The upstream streams ``--chunks`` pieces (default 50) at ``chunk_ms: 20`` after
+``ttft_ms: 100``. The client (raw sockets in this process, light enough not to be the
+bottleneck) timestamps each content piece as it arrives; a piece's lateness is its
+arrival minus its scheduled time. "Added" is the proxy's percentile minus the direct
+one. A warm-up round each, then ``--runs`` rounds of each, alternated; the percentiles
+are over all measured rounds. Each server runs in its own process; the proxy's CPU time
+per piece (recording included) is read from /proc.
+
+    python bench/bench_record.py [--streams 50] [--chunks 50] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CHUNK_MS = 20.0
+TTFT_MS = 100.0
+PIECE = b'"content":"'
+SCENARIO = """
+name: bench
+rules:
+  - name: paced
+    reply:
+      chunks: [{chunks}]
+      latency: {ttft_ms: %(ttft)s, chunk_ms: %(chunk)s}
+"""
+
+
+def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakeopenai", *args, "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/v1", proc.stdout.readline())
+    assert found, "no banner"
+    return proc, f"http://127.0.0.1:{found[1]}/v1"
+
+
+def request() -> bytes:
+    body = json.dumps(
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "bench"}], "stream": True}
+    ).encode()
+    return (
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+        b"content-type: application/json\r\nauthorization: Bearer sk-bench\r\n"
+        b"content-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+
+def pieces(data: bytes) -> int:
+    return data.count(PIECE) - data.count(PIECE + b'"')  # "content":"" opens the stream
+
+
+class Stamps(asyncio.Protocol):
+    """Stamps bytes as they reach this process (``data_received``, before any task
+    runs), so the client's work on the other streams does not count as lateness."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.first: float | None = None
+        self.arrivals: list[float] = []
+        self.tail = b""
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.first = now if self.first is None else self.first
+        window = self.tail + data
+        self.arrivals.extend([now] * (pieces(window) - pieces(self.tail)))
+        self.tail = window[-len(PIECE) :]
+        if len(self.arrivals) >= self.chunks and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(RuntimeError("the stream ended early"))
+
+
+async def one(port: int, chunks: int) -> tuple[float, list[float]]:
+    """(time to first byte, each piece's lateness), in ms, on a connection of its own."""
+    loop = asyncio.get_running_loop()
+    transport, stamps = await loop.create_connection(lambda: Stamps(chunks), "127.0.0.1", port)
+    sent = time.perf_counter()
+    transport.write(request())
+    await stamps.done
+    transport.close()
+    assert stamps.first is not None
+    late = [(t - sent) * 1000 - (TTFT_MS + i * CHUNK_MS) for i, t in enumerate(stamps.arrivals)]
+    return (stamps.first - sent) * 1000, late[:chunks]
+
+
+def gaps(late: list[float], chunks: int) -> list[float]:
+    """Each piece's delay over the one before it (its lateness minus the previous
+    piece's): what passing a piece on adds, whatever the stream's start cost."""
+    return [
+        late[i] - late[i - 1]
+        for i in range(len(late))
+        if i % chunks  # not across streams
+    ]
+
+
+async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list[float]]:
+    port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
+    results = await asyncio.gather(*(one(port, chunks) for _ in range(streams)))
+    return [r[0] for r in results], [x for r in results for x in r[1]]
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", type=int, default=50)
+    parser.add_argument("--chunks", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-record-"))
+    pieces = ", ".join(json.dumps(f" w{i}") for i in range(options.chunks))
+    scenario = folder / "bench.yaml"
+    scenario.write_text(SCENARIO.replace("{chunks}", pieces) % {"ttft": TTFT_MS, "chunk": CHUNK_MS})
+    upstream, direct_url = start(["serve", str(scenario), "--no-delay"])
+    proxy, proxy_url = start(["record", "--upstream", direct_url, "--out", str(folder / "r.yaml")])
+    seen: dict[str, dict[str, list[float]]] = {
+        "direct": {"ttfb": [], "late": [], "gap": []},
+        "proxy": {"ttfb": [], "late": [], "gap": []},
+    }
+    cpu = 0.0
+    try:
+        for url in (direct_url, proxy_url):  # warm up: imports, connection pools
+            asyncio.run(round_(url, options.streams, options.chunks))
+        time.sleep(0.5)
+        for _ in range(options.runs):
+            for name, url in (("direct", direct_url), ("proxy", proxy_url)):
+                before = cpu_seconds(proxy.pid)
+                ttfb, late = asyncio.run(round_(url, options.streams, options.chunks))
+                if name == "proxy":
+                    time.sleep(0.5)  # the proxy finishes writing its file
+                    cpu += cpu_seconds(proxy.pid) - before
+                seen[name]["ttfb"] += ttfb
+                seen[name]["late"] += late
+                seen[name]["gap"] += gaps(late, options.chunks)
+                time.sleep(0.5)  # the proxy finishes writing its file
+    finally:
+        for proc in (proxy, upstream):
+            proc.send_signal(signal.SIGINT)
+            proc.wait(10)
+    print(
+        f"{options.streams} concurrent streams x {options.chunks} pieces "
+        f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {options.runs} rounds"
+    )
+    print(f"{'':24}{'direct':>10}{'proxy':>10}{'added':>10}")
+    for key, label in (
+        ("ttfb", "time to first byte"),
+        ("gap", "per-piece delay"),
+        ("late", "piece lateness"),
+    ):
+        for q in (0.5, 0.99):
+            d, p = pct(seen["direct"][key], q), pct(seen["proxy"][key], q)
+            print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
+    means: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
+    print(f"mean lateness: direct {means['direct']:.2f} ms, proxy {means['proxy']:.2f} ms")
+    pieces = options.runs * options.streams * options.chunks
+    print(
+        f"proxy CPU: {cpu * 1e6 / pieces:.0f} µs per piece passed on, recording included "
+        f"({cpu:.2f} s for {pieces} pieces)"
+    )
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Request bodies as the journal keeps them: a large one cut to a size, its shape kept.
+
+A journal entry holds the parsed body so tests can read ``entry.messages`` and the
+inspector can show it. A 1 MB prompt kept whole in each of 10,000 entries is 10 GB, so a
+body larger than ``keep`` characters is walked in order and, once ``keep`` is spent, each
+string is cut with a marker saying how much went and each list ends with a marker item:
+roles, models and the first part of every text stay readable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CUT = "…[fakeopenai: {count:,} characters cut]"
+CUT_ITEMS = "…[fakeopenai: {count:,} more items cut]"
+TOO_DEEP = "<fakeopenai: this body is nested too deeply to show>"
+_SCALAR = 8  # what a number, boolean or null is counted as
+
+
+def cut_text(text: str, keep: int) -> str:
+    """``text``, or its first ``keep`` characters and a marker."""
+    if len(text) <= keep:
+        return text
+    return text[:keep] + CUT.format(count=len(text) - keep)
+
+
+def cut_body(body: Any, keep: int) -> Any:
+    """``body`` with what lies past its first ``keep`` characters cut (a copy when cut)."""
+    budget = [keep]
+    try:
+        return _cut(body, budget)
+    except RecursionError:  # (JSON allows ~1,000 levels; the walk follows them)
+        return TOO_DEEP
+
+
+def _cut(value: Any, budget: list[int]) -> Any:
+    if isinstance(value, str):
+        kept = cut_text(value, max(budget[0], 0))
+        budget[0] -= len(value)
+        return kept
+    if isinstance(value, list):
+        out: list[Any] = []
+        for index, item in enumerate(value):
+            if budget[0] <= 0:
+                out.append(CUT_ITEMS.format(count=len(value) - index))
+                break
+            out.append(_cut(item, budget))
+        return out
+    if isinstance(value, dict):
+        kept_items: dict[str, Any] = {}
+        for key, item in value.items():
+            budget[0] -= len(key)
+            kept_items[key] = _cut(item, budget)
+        return kept_items
+    budget[0] -= _SCALAR
+    return value

@@ -1,0 +1,299 @@
+"""The recording proxy: an ASGI app on the paths ``serve`` answers (every base prefix,
+Azure deployments). Each API request goes upstream with the client's key (or the one
+given); the answer comes back as it arrives — a stream frame by frame, so the client's
+time to first token is the upstream's — and, once whole, becomes a rule in the
+``RecordingFile``.
+
+What is not recorded: an upstream that cannot be reached or fails before answering (the
+client gets a 502 ``fakeopenai_upstream_error``), and a stream the client left before its
+end (half an answer is not what the upstream would have sent). An upstream that drops a
+stream mid-way is recorded as what it was: the pieces sent, then ``fault:
+{disconnect_after: N}``, and the client's connection is dropped the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+from typing import Any
+
+from fakeopenai.faults import close_transport
+from fakeopenai.guards import read_body, route
+from fakeopenai.recording import upstream
+from fakeopenai.recording.convert import convert
+from fakeopenai.recording.exchange import Exchange, SseSplitter
+from fakeopenai.recording.passthrough import ClientWatch, ended, json_of, send_error
+from fakeopenai.recording.recfile import RecordingFile
+from fakeopenai.respond import ApiError
+
+log = logging.getLogger("fakeopenai.record")
+# Told of each exchange recorded, with its rule's name (the pytest gate journals it).
+Recorded = Callable[[Exchange, str | None], None]
+UPSTREAM_ERROR = "fakeopenai_upstream_error"
+MAX_BODY = 32 * 1024 * 1024
+
+
+class RecordingProxy:
+    """Forward, pass through, record. ``key`` replaces the client's key upstream."""
+
+    def __init__(
+        self,
+        upstream_url: str,
+        recording: RecordingFile,
+        *,
+        timing: bool = False,
+        key: str | None = None,
+    ) -> None:
+        self.upstream_url = upstream_url
+        self.recording = recording
+        self.timing = timing
+        self.key = key
+        self._pools = upstream.Pools()
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        routed = route(scope["method"], path)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            if routed is None:
+                raise ApiError(404, f"Invalid URL ({scope['method']} {path})")
+            raw = await read_body(receive, headers, MAX_BODY)
+        except ApiError as error:
+            await send_error(send, error.status, error.message, error.type)
+            return
+        except Exception:  # the client left mid-upload (ClientDisconnect)
+            return
+        await self.forward(scope, receive, send, routed, raw, headers)
+
+    async def forward(  # noqa: PLR0917
+        self,
+        scope: Any,
+        receive: Any,
+        send: Any,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+        on_recorded: Recorded | None = None,
+    ) -> str | None:
+        """Answer one routed request from upstream; the recorded rule's name, if any."""
+        with self._idle:
+            self._busy += 1
+        try:
+            return await self._forward(scope, receive, send, routed, raw, headers, on_recorded)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no exchange is under way (every one answered is recorded)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _client(self) -> Any:
+        return self._pools.client()
+
+    async def aclose(self) -> None:
+        """Close the httpx clients of the running loop."""
+        await self._pools.aclose()
+
+    async def _forward(  # noqa: PLR0917
+        self,
+        scope: Any,
+        receive: Any,
+        send: Any,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+        on_recorded: Recorded | None,
+    ) -> str | None:
+        endpoint, deployment, model_id = routed
+        rest = f"models/{model_id}" if model_id else endpoint
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = upstream.target(self.upstream_url, rest, query, deployment)
+        self.recording.redactor.note_headers(headers)
+        if self.key:
+            self.recording.redactor.secrets.add(self.key)
+        client = self._client()  # (the first one builds the pools: not timed)
+        started = perf_counter()
+        watch = ClientWatch(receive)
+        try:
+            return await self._exchange(
+                client, scope, send, receive, watch, routed, raw, headers, url, started, on_recorded
+            )
+        except asyncio.CancelledError:
+            if not watch.left.is_set():
+                raise  # not ours: the server is stopping
+            log.info("fakeopenai: the client left before the answer was whole: not recorded")
+            return None
+        finally:
+            watch.stop()
+
+    async def _exchange(  # noqa: PLR0917
+        self,
+        client: Any,
+        scope: Any,
+        send: Any,
+        receive: Any,
+        watch: ClientWatch,
+        routed: tuple[str, str | None, str | None],
+        raw: bytes,
+        headers: dict[str, str],
+        url: str,
+        started: float,
+        on_recorded: Recorded | None,
+    ) -> str | None:
+        endpoint, deployment, model_id = routed
+        redactor = self.recording.redactor
+        try:
+            request = client.build_request(
+                scope["method"],
+                url,
+                headers=upstream.request_headers(headers, self.key),
+                content=upstream.request_body(raw, deployment, self.upstream_url) or None,
+            )
+            response = await client.send(request, stream=True)
+        except Exception as exc:
+            if not upstream.is_transport_error(exc):
+                raise
+            message = redactor.scrub(upstream.reason(exc, url))
+            log.warning("%s (nothing recorded)", message)
+            await send_error(send, 502, message, UPSTREAM_ERROR)
+            return None
+        exchange = Exchange(
+            scope["method"],
+            endpoint,
+            json_of(raw, redactor),
+            response.status_code,
+            upstream.lower_headers(response),
+            deployment=deployment,
+            model_id=model_id,
+            first_ms=(perf_counter() - started) * 1000,
+        )
+        names: list[str | None] = []
+
+        async def record() -> None:
+            """Recorded before the client gets the last byte: when a client's call
+            returns, its exchange is in the file. (A thread: writing the file must not
+            hold up the other streams.)"""
+            names.append(await asyncio.to_thread(self._record, exchange, scope, on_recorded))
+
+        try:
+            if exchange.streamed:
+                await self._stream(response, exchange, started, receive, send, record, watch)
+            else:
+                await self._whole(response, exchange, started, send, url, record, watch)
+        finally:
+            watch.armed = False
+            await response.aclose()
+        return names[0] if names else None
+
+    async def _whole(  # noqa: PLR0917
+        self,
+        response: Any,
+        exchange: Exchange,
+        started: float,
+        send: Any,
+        url: str,
+        record: Callable[[], Awaitable[None]],
+        watch: ClientWatch,
+    ) -> None:
+        try:
+            body = await response.aread()
+        except Exception as exc:
+            if not upstream.is_transport_error(exc):
+                raise
+            message = self.recording.redactor.scrub(upstream.reason(exc, url))
+            log.warning("%s (nothing recorded)", message)
+            await send_error(send, 502, message, UPSTREAM_ERROR)
+            return
+        watch.armed = False  # the answer is whole: it is recorded, client or not
+        exchange.total_ms = (perf_counter() - started) * 1000
+        exchange.body = json_of(body, self.recording.redactor)
+        out = [*upstream.response_headers(response), (b"content-length", b"%d" % len(body))]
+        await record()
+        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _stream(  # noqa: PLR0917
+        self,
+        response: Any,
+        exchange: Exchange,
+        started: float,
+        receive: Any,
+        send: Any,
+        record: Callable[[], Awaitable[None]],
+        watch: ClientWatch,
+    ) -> None:
+        """Pass the stream through as it comes; record it unless the client left first."""
+        left = watch.left
+        splitter = SseSplitter()
+        arrived: list[tuple[float, bytes]] = []
+        status, out = response.status_code, upstream.response_headers(response)
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            # The hot path: pass each chunk on and note when it came; parse it later.
+            # (Raw bytes when the upstream did not compress: no decoder in the way.)
+            compressed = "content-encoding" in response.headers
+            chunks = response.aiter_bytes() if compressed else response.aiter_raw()
+            try:
+                async for chunk in chunks:
+                    arrived.append((perf_counter(), chunk))
+                    if left.is_set():
+                        break
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:  # sending to a client that has gone
+                left.set()
+            except asyncio.CancelledError:
+                if not left.is_set():
+                    raise  # not the watch's: the server is stopping
+            except Exception as exc:  # the upstream dropped the stream
+                if not upstream.is_transport_error(exc):
+                    raise
+                exchange.complete = False
+            watch.armed = False
+            for at, chunk in arrived:
+                exchange.frames.extend(splitter.feed(chunk, (at - started) * 1000))
+            now = (perf_counter() - started) * 1000
+            exchange.frames.extend(splitter.close(now))
+            exchange.total_ms = now
+            # A client may hang up as soon as it has the last frame ([DONE], or
+            # response.completed): that stream was whole, and is recorded.
+            if left.is_set() and not ended(exchange):
+                log.info("fakeopenai: the client left mid-stream: that exchange is not recorded")
+                return
+            await record()
+            if left.is_set():
+                return
+            if exchange.complete:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            # The upstream dropped the stream: so do we, and return once the server has
+            # seen the connection go (else it logs an unfinished response).
+            elif close_transport(receive):
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(left.wait(), 1.0)
+        except OSError:  # the client went while its stream was being finished
+            pass
+
+    def _record(self, exchange: Exchange, scope: Any, on_recorded: Recorded | None) -> str | None:
+        recorded = convert(exchange, timing=self.timing)
+        name = self.recording.add(recorded)
+        what = f"as rule {name!r}" if name else recorded.note or "models noted"
+        log.info(
+            "fakeopenai: %s %s -> %d recorded %s",
+            scope["method"],
+            scope["path"],
+            exchange.status,
+            what,
+        )
+        if on_recorded is not None:
+            on_recorded(exchange, name)
+        return name

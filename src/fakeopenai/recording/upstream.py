@@ -1,0 +1,125 @@
+"""The upstream side of the proxy: where a request goes, with which headers, through
+which httpx client. httpx is imported here and nowhere above ``proxy``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+DEFAULT_UPSTREAM = "https://api.openai.com/v1"
+
+# Never forwarded: per-hop headers, and what httpx sets itself.
+_HOP = frozenset(
+    {
+        "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
+        "upgrade", "proxy-connection", "accept-encoding", "trailer",
+    }
+)  # fmt: skip
+# Not passed back to the client: per-hop, and what the proxy sets itself.
+_BACK_HOP = frozenset(
+    {"content-length", "content-encoding", "connection", "keep-alive", "transfer-encoding"}
+)
+
+
+def client(verify: Any = True) -> httpx.AsyncClient:
+    """A pooled client for the proxy's event loop: long reads (a model can think for
+    minutes), a quick connect, no redirects (an API answers, it does not redirect).
+    ``verify``: an SSL context to share (building one reads the CA bundle: ~0.1 s)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(600.0, connect=10.0),
+        limits=httpx.Limits(max_connections=256, max_keepalive_connections=16),
+        follow_redirects=False,
+        verify=verify,
+    )
+
+
+class Pools:
+    """``POOLS`` httpx clients per event loop, handed out in turn, sharing one SSL
+    context. httpcore's pool checks every one of its connections each time it hands one
+    out: with 50 streams under way, one pool spent more time on that than on passing
+    the streams on."""
+
+    POOLS = 16
+
+    def __init__(self) -> None:
+        self._clients: dict[int, list[httpx.AsyncClient]] = {}
+        self._turn = 0
+
+    def client(self) -> httpx.AsyncClient:
+        loop = id(asyncio.get_running_loop())
+        clients = self._clients.get(loop)
+        if clients is None:
+            context = httpx.create_ssl_context()  # reads the CA bundle: ~0.1 s
+            clients = self._clients[loop] = [client(context) for _ in range(self.POOLS)]
+        self._turn = (self._turn + 1) % self.POOLS
+        return clients[self._turn]
+
+    async def aclose(self) -> None:
+        for one in self._clients.pop(id(asyncio.get_running_loop()), []):
+            await one.aclose()
+
+
+def target(base: str, rest: str, query: str, deployment: str | None) -> str:
+    """The upstream URL: ``base`` (its ``{deployment}`` filled in) + ``/`` + ``rest``."""
+    if deployment is not None:
+        base = base.replace("{deployment}", deployment)
+    url = f"{base.rstrip('/')}/{rest}"
+    return f"{url}?{query}" if query else url
+
+
+def request_headers(headers: Mapping[str, str], key: str | None) -> dict[str, str]:
+    """The client's headers for the upstream; with ``key``, that key replaces the
+    client's own, in the header the client used (``api-key`` for Azure, else
+    ``Authorization: Bearer``)."""
+    sent = {k: v for k, v in headers.items() if k.lower() not in _HOP}
+    sent["accept-encoding"] = "identity"  # frames pass through as they come
+    if key is not None:
+        azure = any(k.lower() == "api-key" for k in sent)  # Azure clients send api-key
+        sent = {k: v for k, v in sent.items() if k.lower() not in ("authorization", "api-key")}
+        if azure:
+            sent["api-key"] = key
+        else:
+            sent["authorization"] = f"Bearer {key}"
+    return sent
+
+
+def request_body(raw: bytes, deployment: str | None, base: str) -> bytes:
+    """The body as sent, except that an Azure deployment path going to an upstream
+    without ``{deployment}`` puts the deployment in ``model`` (OpenAI needs one)."""
+    if deployment is None or "{deployment}" in base or not raw:
+        return raw
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(body, dict) or "model" in body:
+        return raw
+    return json.dumps({**body, "model": deployment}).encode()
+
+
+def response_headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
+    """The upstream's headers, raw, for the client (per-hop ones left out)."""
+    return [
+        (name.lower(), value)
+        for name, value in response.headers.raw
+        if name.decode("latin-1").lower() not in _BACK_HOP
+    ]
+
+
+def lower_headers(response: httpx.Response) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items()}
+
+
+def reason(exc: BaseException, url: str) -> str:
+    """Why the upstream could not answer, for the 502 envelope and the log."""
+    kind = type(exc).__name__
+    text = str(exc) or "no detail"
+    return f"fakeopenai: the upstream {url} did not answer: {kind}: {text}"
+
+
+def is_transport_error(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.HTTPError | OSError)

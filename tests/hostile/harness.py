@@ -1,0 +1,103 @@
+"""The hostile corpus's harness: a real ``fakeopenai serve`` on a socket, and ``bounded``,
+which runs one hostile action while the health route is polled.
+
+Each case must get its clear error or bounded answer within ``SECONDS``, the server's
+peak memory may grow by at most ``MEGABYTES``, and ``GET /_fakeopenai/health`` must keep
+answering within ``HEALTH_MS`` the whole time (the bound the issue sets: a hung fake
+hangs the user's test suite)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from cli_server import Served
+
+SECONDS = 2.0
+MEGABYTES = 200
+HEALTH_MS = 200.0
+CORPUS = Path(__file__).parent / "corpus"
+
+T = TypeVar("T")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Outcome:
+    value: Any
+    seconds: float
+    worst_health_ms: float
+    grown_mb: float
+
+
+def bounded(
+    served: Served,
+    action: Callable[[], T],
+    *,
+    seconds: float = SECONDS,
+    health_ms: float = HEALTH_MS,
+) -> Outcome:
+    """Run ``action`` (one hostile request or load) while polling health from another
+    thread; assert the three bounds and return what the action returned."""
+    before = peak_rss_mb(served.proc.pid)
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            result["value"] = action()
+        except BaseException as exc:  # re-raised in the test's thread
+            result["error"] = exc
+        result["seconds"] = time.perf_counter() - started
+
+    worker = threading.Thread(target=run, daemon=True)
+    worst = 0.0
+    with httpx.Client(base_url=served.url, timeout=5) as probe:
+        probe.get("/_fakeopenai/health")  # connection open before the action starts
+        worker.start()
+        while worker.is_alive():
+            started = time.perf_counter()
+            assert probe.get("/_fakeopenai/health").status_code == 200
+            worst = max(worst, (time.perf_counter() - started) * 1000)
+            time.sleep(0.01)
+    if "error" in result:
+        raise result["error"]
+    grown = peak_rss_mb(served.proc.pid) - before
+    outcome = Outcome(result.get("value"), result["seconds"], worst, grown)
+    assert outcome.seconds < seconds, outcome
+    assert outcome.worst_health_ms < health_ms, outcome
+    assert outcome.grown_mb < MEGABYTES, outcome
+    assert "Traceback" not in served.stderr, served.stderr[-3000:]
+    return outcome
+
+
+def is_envelope(response: httpx.Response) -> bool:
+    """Whether a non-2xx answer is an OpenAI error envelope with a message."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("error"), dict)
+        and bool(body["error"].get("message"))
+    )
+
+
+def warm(server: Served) -> None:
+    """One generated answer first: imports and Faker's set-up are not what is measured."""
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    assert httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=30).is_success
