@@ -1,255 +1,316 @@
-"""Throughput: fakeopenai vs a bare Starlette JSON endpoint, in the same run.
+"""Throughput side by side, measured with ``wrk`` (a C load generator) on the other core.
 
-Every server runs under uvicorn (same settings) in its own process; a small asyncio
-HTTP/1.1 keep-alive load loop (raw sockets, so the client costs little) sends the same
-non-streamed chat request to each, for the same time, over the same connections. Two
-bare endpoints, both parsing the request body and answering the same chat.completion
-with the same headers:
+Each server runs in its own process pinned to CPU 0 (``taskset``); ``wrk`` runs pinned
+to CPU 1 with one thread and ``--connections`` keep-alive connections, so the load
+generator is never what saturates. Every server gets the same 94-byte non-streamed chat
+request and answers the same chat.completion. In one run, side by side:
 
-- "bare JSON": a ``JSONResponse`` of the completion object, as any JSON endpoint would
-  (the comparison the target is set against);
-- "bare bytes": the completion's bytes precomputed once, the floor of Starlette itself.
+- ``bare-plain`` / ``bare-fast``: a bare Starlette JSON endpoint (``request.json()``,
+  a ``JSONResponse`` of the completion and the headers fakeopenai sends) on plain
+  uvicorn (h11, asyncio) and on the fast stack (httptools, uvloop);
+- ``fakeopenai``: ``fakeopenai serve SCENARIO --no-delay`` as installed (its default
+  stack and options, its line per request going to /dev/null), a scripted reply;
+- with ``PEERS=1``, each peer that installs (``bench/peers.py``): aimock, fakellm,
+  stubllm, llmock, scripted to the same reply;
+- streams: a 100-piece zero-delay chat stream from fakeopenai against a bare Starlette
+  ``StreamingResponse`` of the same 100 chunk frames on the same stack;
+- ``fakeopenai --workers 2``: not pinned (two workers need both cores, which wrk
+  shares), to show both processes take load; not comparable to the pinned rows.
 
-It prints requests per second, the server's CPU time per request, and the ratios.
+The load visits the servers in turn, ``--slice`` seconds at a time, ``--rounds`` times,
+so the machine's drift hits them alike. Printed per server: requests per second (all
+turns), the median over turns of wrk's p50 and p99 latency, the server's CPU time per
+request, and ratios. ``wrk`` is installed with apt-get when missing.
 
-    python bench/bench_server.py [--seconds 15] [--slice 1] [--connections 32]
+    python bench/bench_server.py [--slice 5] [--rounds 3] [--connections 32]
+    PEERS=1 python bench/bench_server.py
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
+import shutil
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_pacing import cpu_seconds  # (this folder is on sys.path: scripts run from it)
+import bare  # (this folder is on sys.path: scripts run from it)
+from bench_pacing import cpu_seconds
 
+HERE = Path(__file__).resolve().parent
+
+SERVER_CPU, CLIENT_CPU = "0", "1"
 BODY = json.dumps(
     {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
-).encode()
-SCENARIO = """
+)
+STREAM_BODY = json.dumps(
+    {
+        "model": "gpt-4o-stream",
+        "messages": [{"role": "user", "content": "Count to a hundred."}],
+        "stream": True,
+    }
+)
+SCENARIO = f"""
 name: bench
 rules:
+  - name: stream
+    match: {{model: gpt-4o-stream}}
+    reply: {{chunks: {json.dumps(bare.PIECES)}}}
   - name: capital
-    match: {last_user: capital}
-    reply: {content: "The capital of France is Paris."}
+    match: {{last_user: capital}}
+    reply: {{content: "{bare.CONTENT}"}}
+"""
+# wrk's Lua: the request, and the results as one JSON line (latencies in microseconds)
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = os.getenv("BENCH_BODY")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-bench"
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'BENCH {"requests": %d, "seconds": %f, "errors": %d, "status": %d, "p50": %f, "p99": %f}\\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, latency:percentile(50), latency:percentile(99)))
+end
 """
 
 
-def serve_bare(port: int, kind: str) -> None:
-    """A bare Starlette endpoint: parse the JSON body, return the chat.completion and
-    headers fakeopenai sends, so the ratio is fakeopenai's own cost — matching,
-    generation, journaling — not a difference in response size."""
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
-
-    completion = {
-        "id": "chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N",
-        "object": "chat.completion",
-        "created": 1753357765,
-        "model": "gpt-4o-2024-08-06",
-        "choices": [
-            {
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": "The capital of France is Paris.",
-                    "refusal": None,
-                    "annotations": [],
-                },
-                "logprobs": None,
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": 14,
-            "completion_tokens": 7,
-            "total_tokens": 21,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {
-                "reasoning_tokens": 0,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
-            },
-        },
-        "service_tier": "default",
-        "system_fingerprint": "fp_b3f1157249",
-    }
-    answer = json.dumps(completion).encode()
-    headers = {  # the header set a fakeopenai answer carries (a real answer's)
-        "x-request-id": "req_9dd15267592c52419a1448efd25dc44a",
-        "openai-version": "2020-10-01",
-        "openai-processing-ms": "1",
-        "openai-organization": "fakeopenai",
-        "openai-project": "proj_fakeopenai",
-        "access-control-expose-headers": "X-Request-ID",
-        "x-content-type-options": "nosniff",
-        "x-ratelimit-limit-requests": "30000",
-        "x-ratelimit-limit-tokens": "150000000",
-        "x-ratelimit-remaining-requests": "29999",
-        "x-ratelimit-remaining-tokens": "149999986",
-        "x-ratelimit-reset-requests": "2ms",
-        "x-ratelimit-reset-tokens": "0s",
-    }
-
-    async def chat_bytes(request: Request) -> Response:
-        await request.json()  # parse the body, as any real endpoint would
-        return Response(answer, 200, headers, media_type="application/json")
-
-    async def chat_json(request: Request) -> Response:
-        await request.json()
-        return JSONResponse({**completion, "created": int(time.time())}, 200, headers)
-
-    chat = chat_json if kind == "bare-json" else chat_bytes
-    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+def ensure_wrk() -> str:
+    """The path of ``wrk``, installed from Debian's packages if missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or sys.exit("bench: wrk did not install")
 
 
-def serve_fake(port: int, scenario: str) -> None:
-    import uvicorn
-
-    from fakeopenai import create_app
-    from fakeopenai.serving import settle_heap, stamping_protocol
-
-    app = create_app(scenario)
-    settle_heap(app)  # as fakeopenai serve does, and its protocol (see stamping_protocol)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="error",
-        access_log=False,
-        http=stamping_protocol(),
-    )
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-async def _connection(port: int, deadline: float, counts: list[int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = (
-        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
-        b"content-type: application/json\r\nauthorization: Bearer sk-bench\r\n"
-        b"content-length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
-    )
-    while time.perf_counter() < deadline:
-        writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(head.decode(errors="replace"))
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
-        counts[0] += 1
-    writer.close()
+@dataclass
+class Server:
+    """One server process under test and what the turns measured."""
 
+    label: str
+    command: list[str]
+    port: int
+    path: str = "/v1/chat/completions"
+    body: str = BODY
+    pinned: bool = True
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+    requests: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+    errors: int = 0
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
 
-async def _load(port: int, seconds: float, connections: int) -> float:
-    counts = [0]
-    start = time.perf_counter()
-    deadline = start + seconds
-    await asyncio.gather(*(_connection(port, deadline, counts) for _ in range(connections)))
-    return counts[0] / (time.perf_counter() - start)
-
-
-def _wait_ready(port: int) -> None:
-    import socket
-
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-KINDS = {
-    "bare-bytes": "bare endpoint, bytes",
-    "bare-json": "bare JSON endpoint",
-    "fake": "fakeopenai (scripted)",
-}
-
-
-def run(seconds: float, slice_s: float, connections: int, port: int, scenario: str) -> None:
-    """All three servers run at once (an idle one costs nothing); the load visits them
-    in turn, ``slice_s`` at a time, so the machine's drift (this VM's speed moves by
-    ±30 % over minutes) hits them alike."""
-    ports = {kind: port + i for i, kind in enumerate(KINDS)}
-
-    def command(kind: str) -> list[str]:
-        return [
-            sys.executable,
-            __file__,
-            "--serve",
-            kind,
-            "--port",
-            str(ports[kind]),
-            "--scenario",
-            scenario,
-        ]
-
-    servers = {kind: subprocess.Popen(command(kind)) for kind in KINDS}
-    try:
-        for kind in KINDS:
-            _wait_ready(ports[kind])
-        for kind in KINDS:  # warm-up (fakeopenai also warms its generators in a thread)
-            asyncio.run(_load(ports[kind], 2.0, connections))
-        done = dict.fromkeys(KINDS, 0.0)
-        cpu = dict.fromkeys(KINDS, 0.0)
-        slices: dict[str, list[float]] = {kind: [] for kind in KINDS}
-        for _ in range(max(1, round(seconds / slice_s))):
-            for kind in KINDS:
-                before = cpu_seconds(servers[kind].pid)
-                rate = asyncio.run(_load(ports[kind], slice_s, connections))
-                cpu[kind] += cpu_seconds(servers[kind].pid) - before
-                done[kind] += rate * slice_s
-                slices[kind].append(rate)
-    finally:
-        for server in servers.values():
-            server.terminate()
-            server.wait()
-    print(
-        f"non-streamed chat, {connections} connections, {seconds:g} s each in {slice_s:g} s turns"
-    )
-    print(f"  {'':24}{'req/s':>8}  {'server CPU per request':>24}")
-    for kind, label in KINDS.items():
-        print(f"  {label:<24}{done[kind] / seconds:8.0f}  {cpu[kind] / done[kind] * 1e6:21.0f} us")
-    for kind in ("bare-json", "bare-bytes"):
-        turns = sorted(f / b for f, b in zip(slices["fake"], slices[kind], strict=True))
-        middle = turns[len(turns) // 2]
-        print(
-            f"  ratio vs {KINDS[kind]:<20}: {done['fake'] / done[kind]:.2f}"
-            f" (turns: median {middle:.2f}, range {turns[0]:.2f}-{turns[-1]:.2f})"
+    def start(self) -> None:
+        prefix = ["taskset", "-c", SERVER_CPU] if self.pinned else []
+        self.proc = subprocess.Popen(
+            prefix + self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
         )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.label}: exited with {self.proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.label}: not listening on {self.port}")
+
+    def cpu_now(self) -> float:
+        """CPU seconds of the server and its children (workers, a Node child)."""
+        assert self.proc is not None
+        pids = [self.proc.pid, *children(self.proc.pid)]
+        return sum(cpu_seconds(pid) for pid in pids if Path(f"/proc/{pid}").exists())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (from /proc)."""
+    found: list[int] = []
+    parents = {pid}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) in parents:
+            found.append(int(entry.name))
+    return found + [grand for child in found for grand in children(child)]
+
+
+def load(wrk: str, script: str, server: Server, seconds: float, connections: int) -> None:
+    """One turn of ``wrk`` against ``server``; adds what it measured."""
+    prefix = ["taskset", "-c", CLIENT_CPU] if server.pinned else []
+    before = server.cpu_now()
+    out = subprocess.run(
+        [
+            *prefix,
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script,
+            f"http://127.0.0.1:{server.port}{server.path}",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BENCH_BODY": server.body},
+        check=True,
+    ).stdout
+    server.cpu += server.cpu_now() - before
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    result = json.loads(line.removeprefix("BENCH "))
+    server.requests += result["requests"]
+    server.seconds += result["seconds"]
+    server.errors += result["errors"] + result["status"]
+    server.p50.append(result["p50"] / 1000)
+    server.p99.append(result["p99"] / 1000)
+
+
+def python_server(label: str, *args: str, port: int, **kwargs: object) -> Server:
+    command = [sys.executable, str(HERE / "bare.py"), *args, "--port", str(port)]
+    return Server(label, command, port, **kwargs)  # type: ignore[arg-type]
+
+
+def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
+    fake = [sys.executable, "-m", "fakeopenai", "serve", scenario, "--no-delay"]
+    found = [
+        python_server("bare Starlette, plain (h11, asyncio)", "json", "plain", port=free_port()),
+        python_server("bare Starlette, fast (httptools, uvloop)", "json", "fast", port=free_port()),
+    ]
+    port = free_port()
+    found.append(Server("fakeopenai as installed", [*fake, "--port", str(port)], port))
+    if peers:
+        from peers import peer_servers
+
+        found += [Server(label, command, port) for label, command, port in peer_servers(free_port)]
+    port = free_port()
+    found.append(
+        python_server("bare Starlette SSE, fast", "sse", "fast", port=port, body=STREAM_BODY)
+    )
+    port = free_port()
+    found.append(Server("fakeopenai stream", [*fake, "--port", str(port)], port, body=STREAM_BODY))
+    if workers:
+        port = free_port()
+        command = [*fake, "--workers", "2", "--port", str(port)]
+        found.append(Server("fakeopenai --workers 2 (unpinned)", command, port, pinned=False))
+    return found
+
+
+def report(found: list[Server], connections: int) -> None:
+    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
+    print(f"wrk -t1 -c{connections}, server on CPU {SERVER_CPU}, wrk on CPU {CLIENT_CPU}")
+    print(f"{'server':44}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU/req':>10}{'errors':>8}")
+    for s in found:
+        cpu = f"{s.cpu / s.requests * 1e6:7.0f} us" if s.requests else "-"
+        p50 = statistics.median(s.p50) if s.p50 else 0
+        p99 = statistics.median(s.p99) if s.p99 else 0
+        print(f"{s.label:44}{s.rate:8.0f}{p50:9.2f}{p99:9.2f}{cpu:>10}{s.errors:8d}")
+    by = {s.label: s for s in found}
+    fake = by["fakeopenai as installed"]
+    print("ratios:")
+    for label, base in by.items():
+        if base is fake or not base.rate or "stream" in label or "SSE" in label:
+            continue
+        if "--workers" in label:
+            continue
+        cpu = (fake.cpu / fake.requests - base.cpu / base.requests) * 1e6
+        print(f"  fakeopenai / {label:42} {fake.rate / base.rate:5.2f}x  (CPU/req {cpu:+.0f} us)")
+    stream, sse = by.get("fakeopenai stream"), by.get("bare Starlette SSE, fast")
+    if stream is not None and sse is not None and sse.rate:
+        print(f"  fakeopenai stream / bare Starlette SSE (fast)  {stream.rate / sse.rate:5.2f}x")
+    workers = by.get("fakeopenai --workers 2 (unpinned)")
+    if workers is not None and workers.rate:
+        print(f"  fakeopenai --workers 2 / as installed (pinned) {workers.rate / fake.rate:5.2f}x")
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"{os.cpu_count()} x {model}, Python {sys.version.split()[0]}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="load per server")
-    parser.add_argument("--slice", type=float, default=1.0, help="length of one turn")
+    parser.add_argument("--slice", type=float, default=5.0, help="seconds of one turn")
+    parser.add_argument("--rounds", type=int, default=3, help="turns per server")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--serve", choices=list(KINDS))
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--scenario", default="")
+    parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 row")
+    parser.add_argument("--only", help="only servers whose label contains this text")
     args = parser.parse_args()
-    if args.serve in ("bare-bytes", "bare-json"):
-        return serve_bare(args.port, args.serve)
-    if args.serve == "fake":
-        return serve_fake(args.port, args.scenario)
+    wrk = ensure_wrk()
     with tempfile.TemporaryDirectory() as folder:
-        scenario = os.path.join(folder, "bench.yaml")
-        Path(scenario).write_text(SCENARIO)
-        run(args.seconds, args.slice, args.connections, args.port, scenario)
+        scenario = Path(folder, "bench.yaml")
+        scenario.write_text(SCENARIO)
+        script = Path(folder, "bench.lua")
+        script.write_text(WRK_SCRIPT)
+        found = servers(str(scenario), os.environ.get("PEERS") == "1", not args.no_workers)
+        if args.only:
+            keep = ("fakeopenai as installed",)
+            found = [s for s in found if args.only in s.label or s.label in keep]
+        try:
+            for server in found:
+                server.start()
+            for server in found:
+                server.wait_ready()
+                load(wrk, str(script), server, 2, args.connections)  # warm-up
+                server.requests = server.errors = 0
+                server.seconds = server.cpu = 0.0
+                server.p50.clear()
+                server.p99.clear()
+            for _ in range(args.rounds):
+                for server in found:
+                    load(wrk, str(script), server, args.slice, args.connections)
+        finally:
+            for server in found:
+                server.stop()
+    report(found, args.connections)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from fakeopenai import create_app
-from fakeopenai.cli import _server
 from fakeopenai.loader import load_rule
 from fakeopenai.logs import ARRIVED_KEY
 from fakeopenai.serving import ServerThread, stamping_protocol
+from fakeopenai.standalone import uvicorn_server
 
 BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
 
@@ -46,7 +46,7 @@ def test_the_servers_stamp_each_request_with_its_arrival() -> None:
 def test_fakeopenai_serve_uses_the_stamping_protocol() -> None:
     from fakeopenai.serving import raise_fd_limit
 
-    config = _server(create_app(), "info", 10.0, 1000).config
+    config = uvicorn_server(create_app(), "info", None, (10.0, 1000)).config
     fitting = raise_fd_limit(1000, raise_limit=False)
     assert config.http is stamping_protocol(head_timeout=10.0, max_connections=fitting)
 

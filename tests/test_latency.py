@@ -93,13 +93,12 @@ def test_a_late_frame_does_not_delay_the_rest() -> None:
     )
 
 
-def test_frames_due_together_go_out_in_one_write() -> None:
-    """The opening frame goes with the first piece, the closing frames with the last:
-    one body message each, the frames' bytes unchanged and in order."""
+def _bodies(latency: Latency | None) -> tuple[list[bytes], int]:
+    """The body messages of a 3-piece stream with ``latency``, and its journaled chunks."""
     opener, done = Frame(b"data: open\n\n"), Frame(b"data: [DONE]\n\n")
     pieces = [Frame(b"data: %d\n\n" % i, True) for i in range(3)]
     entry = Journal().new("POST", "/v1/chat/completions", {}, "req_x")
-    stream = PacedStream([opener, *pieces, done], headers=[], entry=entry)
+    stream = PacedStream([opener, *pieces, done], headers=[], entry=entry, latency=latency)
     bodies: list[bytes] = []
 
     async def send(message: dict[str, Any]) -> None:
@@ -111,12 +110,27 @@ def test_frames_due_together_go_out_in_one_write() -> None:
         return {"type": "http.disconnect"}
 
     asyncio.run(stream({"type": "http"}, receive, send))
+    assert entry.completed
+    return bodies, entry.chunks
+
+
+def test_frames_due_together_go_out_in_one_write() -> None:
+    """The opening frame goes with the first piece, the closing frames with the last:
+    one body message each, the frames' bytes unchanged and in order."""
+    bodies, chunks = _bodies(Latency(chunk_ms=1))
     assert bodies == [
         b"data: open\n\ndata: 0\n\n",
         b"data: 1\n\n",
         b"data: 2\n\ndata: [DONE]\n\n",  # with more_body false: the end of the body
     ]
-    assert entry.completed and entry.chunks == 3
+    assert chunks == 3
+
+
+def test_a_stream_without_delays_is_one_write() -> None:
+    """Every frame is due at once: one body message (not one write per piece)."""
+    bodies, chunks = _bodies(None)
+    assert bodies == [b"data: open\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\ndata: [DONE]\n\n"]
+    assert chunks == 3
 
 
 # --- through the SDK -------------------------------------------------------------------

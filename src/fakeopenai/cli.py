@@ -18,7 +18,6 @@ from fakeopenai.errors import FakeOpenAIError, ScenarioError
 HUMAN_TOKENS_PER_SECOND = 40.0  # settings.HUMAN_PACE's; here so --help costs no import
 
 MIB = 1024 * 1024
-GRACE_SECONDS = 2  # open streams get this long after Ctrl+C
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,6 +119,29 @@ def _summary(scenarios: list[Any]) -> str:
     "like a real model).",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes sharing the port; each keeps its own journal and counters.",
+)
+@click.option(
+    "--http",
+    type=click.Choice(["auto", "httptools", "h11"]),
+    default="auto",
+    envvar="FAKEOPENAI_HTTP",
+    show_default=True,
+    help="HTTP parser (auto: httptools when installed).",
+)
+@click.option(
+    "--loop",
+    type=click.Choice(["auto", "uvloop", "asyncio"]),
+    default="auto",
+    envvar="FAKEOPENAI_LOOP",
+    show_default=True,
+    help="Event loop (auto: uvloop when installed).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -145,13 +167,16 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
     emit_schema: bool,
     tokens_per_second: float,
     no_delay: bool,
+    workers: int,
+    http: str,
+    loop: str,
     log_level: str,
 ) -> None:
     """Serve the OpenAI API from scenario files or folders (none: generated text)."""
-    from fakeopenai.app import create_app
     from fakeopenai.logs import configure_console
-    from fakeopenai.serving import bind, settle_heap, tame_malloc
+    from fakeopenai.serving import bind
     from fakeopenai.settings import HUMAN_PACE, Core, Settings
+    from fakeopenai.stack import resolve
 
     settings = Settings(
         seed=seed,
@@ -170,41 +195,49 @@ def serve(  # noqa: PLR0917 (click passes the options by keyword)
         emit_schema=emit_schema,
     )
     try:
+        stack = resolve(http, loop)  # (click has checked the names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
         core = Core.build(paths, settings=settings)
         sock = bind(host, port)
     except FakeOpenAIError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     configure_console(log_level)  # only once serving: the console belongs to the server
-    app = create_app(core=core)
-    settle_heap(app)  # this process only serves: its long-lived heap leaves the GC's care
-    tame_malloc()  # and large freed blocks go back to the system
-    # A worker thread making a large answer holds the GIL up to this long each turn, and
-    # the event loop waits that long for it after every I/O wait: 5 ms (the default)
-    # made a health check take ~200 ms under a 1 MB prompt; 1 ms keeps it far below.
-    sys.setswitchinterval(0.001)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     loaded = _summary(list(core.engine.scenarios)) if paths else "the embedded default"
+    processes = f" in {workers} processes" if workers > 1 else ""
     click.echo(
-        f"fakeopenai {__version__}: http://{shown}:{bound}/v1 serving {loaded}; "
+        f"fakeopenai {__version__}: http://{shown}:{bound}/v1 serving {loaded}{processes}; "
         f"inspector http://{shown}:{bound}/_fakeopenai/"
     )
     for warning in _warnings(host, paths, reload, control_token):
         click.echo(warning, err=True)
-    reloader = None
-    if reload and paths:
-        from fakeopenai.reload import Reloader
+    from fakeopenai.standalone import serve_forked, serve_here
 
-        reloader = Reloader(core.engine, list(paths)).start()
-        click.echo(f"fakeopenai: watching {', '.join(paths)} for changes", err=True)
+    def serve_one(parent: int | None = None, number: int = 0) -> None:
+        watch = list(paths) if reload else []
+        serve_here(
+            core,
+            sock,
+            stack,
+            log_level,
+            bounds=(head_timeout, max_connections),
+            watch=watch,
+            parent=parent,
+            announce=number == 0,
+        )
+
+    if workers == 1:
+        serve_one()
+        return
     try:
-        _server(app, log_level, head_timeout, max_connections).run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after a clean shutdown
-        pass
-    finally:
-        if reloader is not None:
-            reloader.stop()
+        sys.exit(serve_forked(workers, serve_one))
+    except FakeOpenAIError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
 
 
 def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None) -> list[str]:
@@ -221,34 +254,6 @@ def _warnings(host: str, paths: tuple[str, ...], reload: bool, token: str | None
             "give --control-token TOKEN to allow them with `Authorization: Bearer TOKEN`"
         )
     return found
-
-
-def _server(app: Any, log_level: str, head_timeout: float, max_connections: int) -> Any:
-    """uvicorn for ``app`` that ends inspector feeds as soon as shutdown starts."""
-    import uvicorn
-
-    from fakeopenai.inspector import signal_shutdown
-    from fakeopenai.serving import raise_fd_limit, stamping_protocol
-
-    class Server(uvicorn.Server):
-        async def shutdown(self, sockets: Any = None) -> None:
-            signal_shutdown(app)
-            await super().shutdown(sockets)
-
-    config = uvicorn.Config(
-        app,
-        # Our own line per request replaces uvicorn's access log; its start-up lines
-        # repeat the banner, so uvicorn speaks only for warnings (or when debugging).
-        log_level="debug" if log_level == "debug" else "warning",
-        access_log=False,
-        lifespan="off",
-        # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
-        timeout_graceful_shutdown=GRACE_SECONDS,
-        http=stamping_protocol(
-            head_timeout=head_timeout, max_connections=raise_fd_limit(max_connections)
-        ),
-    )
-    return Server(config)
 
 
 def cor_list(origins: tuple[str, ...]) -> tuple[str, ...]:

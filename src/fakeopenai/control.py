@@ -9,6 +9,7 @@ developer visits must not be able to reset or reprogram the fake), and with
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -195,14 +196,11 @@ def control_routes(core: Core) -> list[Any]:
         return run
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "scenarios": len(engine.scenarios),
-                "requests": len(journal),
-            }
-        )
+        # which process answered (``serve --workers N``: one journal each), on what stack
+        stack = getattr(request.app.state, "stack", None)
+        counts = {"scenarios": len(engine.scenarios), "requests": len(journal)}
+        found = {"status": "ok", "version": __version__, **counts, "pid": os.getpid()}
+        return JSONResponse({**found, "stack": stack.as_dict()} if stack else found)
 
     def journal_json(data: bytes) -> Response:
         # journal.dumps, not JSONResponse: a body may hold NaN or other odd values

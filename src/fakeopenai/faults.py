@@ -26,7 +26,6 @@ answers 200 with an ``{"error": {...}}`` body (as some gateways do; N is unused)
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -120,11 +119,12 @@ def fault_body(fault: Fault, body: bytes) -> bytes:
     return body
 
 
-def connection(receive: Any) -> asyncio.BaseTransport | None:
+def connection(receive: Any) -> Any | None:
     """The client's connection, when the server is uvicorn: its ``receive`` is a bound
-    method of the request cycle, which holds the transport."""
+    method of the request cycle, which holds the transport (an asyncio transport, or
+    uvloop's, which has the same methods without deriving from asyncio's classes)."""
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    return transport if isinstance(transport, asyncio.BaseTransport) else None
+    return transport if callable(getattr(transport, "abort", None)) else None
 
 
 def close_transport(receive: Any, *, flush: bool = True) -> bool:
@@ -140,11 +140,7 @@ def close_transport(receive: Any, *, flush: bool = True) -> bool:
     transport = connection(receive)
     if transport is None:
         return False
-    if (
-        not flush
-        and isinstance(transport, asyncio.WriteTransport)
-        and transport.get_write_buffer_size()
-    ):
+    if not flush and transport.get_write_buffer_size():
         transport.abort()  # close() would wait for a client that may never read
     else:
         transport.close()

@@ -85,8 +85,15 @@ class Paced(Response):
 
     async def sleep_until(self, due: float) -> None:
         """Sleep until ``due`` (seconds after the request arrived). Overdue frames still
-        yield to the loop once: that is when a client's disconnect gets noticed."""
-        await self._sleep(max(0.0, self.start + due - time.perf_counter()))
+        yield to the loop once: that is when a client's disconnect gets noticed.
+
+        uvloop's timers count whole milliseconds from a clock read once per loop turn,
+        so they may wake up to ~1.3 ms early: the sleep is resumed until ``due``, as
+        asyncio's own loop (which wakes late, never early) would have it."""
+        due += self.start
+        await self._sleep(max(0.0, due - time.perf_counter()))
+        while (left := due - time.perf_counter()) > 0:
+            await self._sleep(left)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._receive = receive

@@ -23,6 +23,7 @@ import uvicorn
 from fakeopenai.budgets.connections import HEAD_TIMEOUT, MAX_CONNECTIONS, guarded
 from fakeopenai.errors import ServerStartError
 from fakeopenai.logs import ARRIVED_KEY
+from fakeopenai.stack import LoopFactory, Stack, resolve, run
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 2.0
@@ -88,31 +89,31 @@ def settle_heap(app: Any) -> threading.Thread:
     return thread
 
 
-@functools.cache
 def stamping_protocol(
-    stack: str = "auto",
+    http: str | None = None,
     head_timeout: float = HEAD_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
 ) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (``stack``: ``httptools``, ``h11``, or ``auto``: httptools
-    when installed, as uvicorn picks, else h11), bounded against slow and broken clients
-    (``budgets.connections``), noting in each request's scope when its bytes were read.
+    """uvicorn's HTTP protocol (``http``: ``httptools``, ``h11`` or ``auto``; None: as
+    ``stack.resolve`` picks, httptools when installed), bounded against slow and broken
+    clients (``budgets.connections``), noting in each request's scope when its bytes
+    were read.
 
     Latency is scheduled from a request's arrival. Requests that arrive together are
     answered one after another, and the handler of the last starts only when the others
     are done: timed from there, its ``ttft_ms`` would begin late by all of their work.
     Timed from the read, every one of them keeps its schedule.
     """
+    return _stamping(resolve(http).http, head_timeout, max_connections)
+
+
+@functools.cache
+def _stamping(http: str, head_timeout: float, max_connections: int) -> type[asyncio.Protocol]:
     base: type[Any]
-    if stack == "h11":
-        from uvicorn.protocols.http.h11_impl import H11Protocol as base
+    if http == "httptools":
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
     else:
-        try:
-            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
-        except ImportError:
-            if stack == "httptools":
-                raise
-            from uvicorn.protocols.http.h11_impl import H11Protocol as base
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
     class Stamping(guarded(base, head_timeout, max_connections)):  # type: ignore[misc]
         def data_received(self, data: bytes) -> None:
@@ -196,24 +197,33 @@ class ServerThread:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.stack: Stack | None = None  # the HTTP parser and loop, once started
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start serving; ``ServerStartError`` with the reason if not up within ``timeout``."""
         if self.running:
             return
+        try:
+            self.stack = stack = resolve()
+        except ValueError as exc:
+            raise ServerStartError(str(exc)) from None
         self._sock = bind(self.host, self.port)
         self.port = self._sock.getsockname()[1]
+        state = getattr(self.app, "state", None)
+        if state is not None:
+            state.stack = stack  # (shown by GET /_fakeopenai/health)
         config = uvicorn.Config(
             self.app,
             log_config=None,  # leave the process's logging alone (pytest captures it)
             log_level="warning",
             access_log=False,
             lifespan="off",
+            ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
             # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
             timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
             timeout_keep_alive=30,
             http=stamping_protocol(
-                max_connections=raise_fd_limit(MAX_CONNECTIONS, raise_limit=False)
+                stack.http, max_connections=raise_fd_limit(MAX_CONNECTIONS, raise_limit=False)
             ),
         )
         self._server = uvicorn.Server(config)
@@ -222,7 +232,12 @@ class ServerThread:
         uvicorn_log = logging.getLogger("uvicorn.error")
         uvicorn_log.addHandler(recorder)
         try:
-            self._thread = threading.Thread(target=self._run, name="fakeopenai-server", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run,
+                args=(stack.loop_factory(),),
+                name="fakeopenai-server",
+                daemon=True,
+            )
             self._thread.start()
             self._wait_started(self._server, self._thread, timeout, recorder)
         finally:
@@ -253,10 +268,10 @@ class ServerThread:
             return "the server thread exited"
         return f"{type(error).__name__}: {error}"
 
-    def _run(self) -> None:
+    def _run(self, loop_factory: LoopFactory) -> None:
         assert self._server is not None and self._sock is not None
         try:
-            asyncio.run(self._server.serve(sockets=[self._sock]))
+            run(self._server.serve(sockets=[self._sock]), loop_factory)
         except BaseException as exc:  # reported by start(); after stop() nobody needs it
             self._error = exc
 

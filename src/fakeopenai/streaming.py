@@ -60,25 +60,30 @@ class PacedStream(Paced):
         """Headers, then every frame at its due time, the fault striking at its index.
 
         Frames due at the same moment go out as one body message, one write: a stream's
-        opening frames with its first piece, its closing frames with its last piece.
-        Under load each write is a system call that every other stream due at that
-        moment waits behind. Each piece waits for its due time, even an overdue one (the
-        yield to the loop is where a client's disconnect is noticed); the frames that
-        open a stream wait once, with its first piece.
+        opening frames with its first piece, its closing frames with its last piece,
+        and every frame of a stream without delays. Under load each write is a system
+        call that every other stream due at that moment waits behind. Each piece with
+        a due time of its own waits for it, even an overdue one (the yield to the loop
+        is where a client's disconnect is noticed); the frames that open a stream wait
+        once, with its first piece.
         """
         entry = self.entry
         if self.schedule.headers:
             await self.sleep_until(self.schedule.headers)
         await self.start_response(send)
         pieces = 0
-        waited = -1  # the piece whose due time was last waited for
+        waited = -1  # the piece whose due time was last looked at
+        waited_until = -1.0  # the due time last waited for
         due: list[bytes] = []  # frames due now, not sent yet
         for index, frame in enumerate(self.frames):
             if (index == 0 or frame.content) and waited != pieces:
                 at = self.schedule.due(pieces)
-                if not (self.coalesce and at <= time.perf_counter() - self.start):
+                if at != waited_until and not (
+                    self.coalesce and at <= time.perf_counter() - self.start
+                ):
                     await self._flush(send, due)
                     await self.sleep_until(at)
+                    waited_until = at
                 waited = pieces
             if index == self.strike:
                 await self._flush(send, due)
