@@ -11,8 +11,24 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from fakeopenai.generate.answers import phrases
 from fakeopenai.generate.answers.code import fenced, snippet
+from fakeopenai.generate.answers.phrases import (
+    CLOSERS,
+    HEADINGS,
+    INTROS,
+    LINK_SLUGS,
+    LINK_TEXTS,
+    LIST_ITEMS,
+    NOUNS,
+    QUALITIES,
+    STEPS,
+    SUBJECTS,
+    TABLE_COLUMNS,
+    TITLES,
+    VERBS,
+    fill,
+    sentence,
+)
 
 Mark = Callable[[str, str], str]
 
@@ -44,7 +60,7 @@ def marker(rng: random.Random, markup: bool) -> Mark | None:
 
 def identifier(rng: random.Random) -> str:
     """A name as code spells it: ``fetch_order``, ``orders.yaml``, ``MAX_RETRIES``."""
-    noun, verb = rng.choice(phrases.NOUNS), rng.choice(phrases.VERBS)
+    noun, verb = rng.choice(NOUNS), rng.choice(VERBS)
     return rng.choice(
         (f"{verb}_{noun}", f"{noun}s.yaml", f"{noun.upper()}_LIMIT", f"{noun}_id", "max_retries")
     )
@@ -52,7 +68,7 @@ def identifier(rng: random.Random) -> str:
 
 def code_sentence(rng: random.Random) -> str:
     """A sentence with inline code in it."""
-    noun, verb = rng.choice(phrases.NOUNS), rng.choice(phrases.VERBS)
+    noun, verb = rng.choice(NOUNS), rng.choice(VERBS)
     return rng.choice(_CODE_SENTENCES).format(
         ident=identifier(rng), n=rng.randint(2, 60), flag=f"--dry-run-{verb}-{noun}"
     )
@@ -61,7 +77,7 @@ def code_sentence(rng: random.Random) -> str:
 def paragraph(rng: random.Random, count: int, mark: Mark | None, lead: str | None = None) -> str:
     """``count`` sentences (after ``lead``, if given); with markup, maybe one with code."""
     parts = [lead] if lead else []
-    parts += [phrases.sentence(rng, mark) for _ in range(count)]
+    parts += [sentence(rng, mark) for _ in range(count)]
     if mark is not None and count >= 2 and rng.random() < 0.3:
         parts.insert(rng.randint(1, len(parts)), code_sentence(rng))
     return " ".join(parts)
@@ -69,22 +85,22 @@ def paragraph(rng: random.Random, count: int, mark: Mark | None, lead: str | Non
 
 def intro(rng: random.Random, mark: Mark | None) -> str:
     """An opening line, as assistants start their answers."""
-    return phrases.fill(rng.choice(phrases.INTROS), rng, mark)
+    return fill(rng.choice(INTROS), rng, mark)
 
 
 def closer(rng: random.Random, mark: Mark | None) -> str:
     """A closing line."""
-    return phrases.fill(rng.choice(phrases.CLOSERS), rng, mark)
+    return fill(rng.choice(CLOSERS), rng, mark)
 
 
 def bullets(rng: random.Random, most: int = 5) -> str:
     """A bullet list of 3 to ``most`` items, some led by a bold label."""
-    items = rng.sample(phrases.LIST_ITEMS, rng.randint(3, most))
+    items = rng.sample(LIST_ITEMS, rng.randint(3, most))
     lines = []
     for item in items:
-        text = phrases.fill(item, rng, None)
+        text = fill(item, rng, None)
         if rng.random() < 0.35:
-            label = rng.choice(phrases.SUBJECTS).capitalize()
+            label = rng.choice(SUBJECTS).capitalize()
             text = f"**{label}:** {text}"
         lines.append(f"- {text}")
     return "\n".join(lines)
@@ -92,8 +108,8 @@ def bullets(rng: random.Random, most: int = 5) -> str:
 
 def steps(rng: random.Random) -> str:
     """A numbered list of 3-6 steps."""
-    chosen = rng.sample(phrases.STEPS, rng.randint(3, 6))
-    return "\n".join(f"{i}. {phrases.fill(s, rng, None)}" for i, s in enumerate(chosen, 1))
+    chosen = rng.sample(STEPS, rng.randint(3, 6))
+    return "\n".join(f"{i}. {fill(s, rng, None)}" for i, s in enumerate(chosen, 1))
 
 
 def _cell(column: str, row: int, rng: random.Random, fake: Any) -> str:
@@ -115,13 +131,13 @@ def _cell(column: str, row: int, rng: random.Random, fake: Any) -> str:
     if column == "Setting":
         return f"`{identifier(rng)}`"
     if column in ("Option", "Approach"):
-        return rng.choice(phrases.SUBJECTS).capitalize()
-    return rng.choice(phrases.QUALITIES).capitalize()
+        return rng.choice(SUBJECTS).capitalize()
+    return rng.choice(QUALITIES).capitalize()
 
 
 def table(rng: random.Random, fake: Any) -> str:
     """A markdown table of 3-5 rows."""
-    columns = rng.choice(phrases.TABLE_COLUMNS)
+    columns = rng.choice(TABLE_COLUMNS)
     rows = [
         [_cell(column, row, rng, fake) for column in columns]
         for row in range(1, rng.randint(3, 5) + 1)
@@ -138,14 +154,14 @@ def code_block(rng: random.Random, fake: Any, lang: str | None = None) -> str:
 
 def link_sentence(rng: random.Random) -> str:
     """A sentence with a link (to example.com: never a real site)."""
-    text, slug = rng.choice(phrases.LINK_TEXTS), rng.choice(phrases.LINK_SLUGS)
-    subject = rng.choice(phrases.SUBJECTS).replace(" ", "-")
+    text, slug = rng.choice(LINK_TEXTS), rng.choice(LINK_SLUGS)
+    subject = rng.choice(SUBJECTS).replace(" ", "-")
     return f"For more detail, see [{text}](https://docs.example.com/{subject}/{slug})."
 
 
 def heading(rng: random.Random, level: int, used: set[str]) -> str:
     """A section heading not used yet in this answer."""
-    choices = [h for h in phrases.HEADINGS if h not in used] or list(phrases.HEADINGS)
+    choices = [h for h in HEADINGS if h not in used] or list(HEADINGS)
     chosen = rng.choice(choices)
     used.add(chosen)
     return "#" * level + " " + chosen
@@ -153,4 +169,4 @@ def heading(rng: random.Random, level: int, used: set[str]) -> str:
 
 def title(rng: random.Random) -> str:
     """A title for a long answer."""
-    return "## " + phrases.fill(rng.choice(phrases.TITLES), rng)
+    return "## " + fill(rng.choice(TITLES), rng)

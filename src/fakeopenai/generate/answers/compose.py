@@ -20,7 +20,20 @@ import re
 from collections.abc import Callable
 from typing import Any, get_args
 
-from fakeopenai.generate.answers import blocks, phrases
+from fakeopenai.generate.answers.blocks import (
+    bullets,
+    closer,
+    code_block,
+    heading,
+    intro,
+    link_sentence,
+    marker,
+    paragraph,
+    steps,
+    table,
+    title,
+)
+from fakeopenai.generate.answers.phrases import GREETINGS, THANKS, fill, sentence
 from fakeopenai.reply import Style
 
 STYLES: tuple[Style, ...] = get_args(Style)
@@ -60,63 +73,63 @@ def _words(parts: list[str]) -> int:
 
 
 def _prose(rng: random.Random, target: int) -> list[str]:
-    parts = [blocks.intro(rng, None)]
+    parts = [intro(rng, None)]
     room = rng.randint(2, 4)  # sentences left in this paragraph
     while _words(parts) < target - 8:
         if room == 0:
             parts.append("")
             room = rng.randint(3, 5)
-        parts[-1] = (parts[-1] + " " + phrases.sentence(rng)).lstrip()
+        parts[-1] = (parts[-1] + " " + sentence(rng)).lstrip()
         room -= 1
     return parts
 
 
 def _markdown(rng: random.Random, fake: Any, target: int, high: int) -> list[str]:
-    mark = blocks.marker(rng, markup=True)
-    parts = [blocks.paragraph(rng, rng.randint(0, 2), mark, lead=blocks.intro(rng, mark))]
+    mark = marker(rng, markup=True)
+    parts = [paragraph(rng, rng.randint(0, 2), mark, lead=intro(rng, mark))]
     extras: list[Callable[[], str]] = [
-        lambda: blocks.bullets(rng),
-        lambda: blocks.steps(rng),
-        lambda: blocks.code_block(rng, fake),
-        lambda: blocks.table(rng, fake),
+        lambda: bullets(rng),
+        lambda: steps(rng),
+        lambda: code_block(rng, fake),
+        lambda: table(rng, fake),
     ]
     if target <= TERSE[1]:  # a terse answer: a line or two, sometimes a short list
         if rng.random() < 0.3:
-            parts.append(blocks.bullets(rng, most=3))
+            parts.append(bullets(rng, most=3))
         while _words(parts) < target - 10:
-            parts[0] += " " + phrases.sentence(rng, mark)
+            parts[0] += " " + sentence(rng, mark)
         return parts
     if target >= LONG[0]:
         used: set[str] = set()
         if rng.random() < 0.5:
-            parts.insert(0, blocks.title(rng))
+            parts.insert(0, title(rng))
         while _words(parts) + 60 < target:  # a section adds 60-150 words
-            parts.append(blocks.heading(rng, 3, used))
-            parts.append(blocks.paragraph(rng, rng.randint(2, 4), mark))
+            parts.append(heading(rng, 3, used))
+            parts.append(paragraph(rng, rng.randint(2, 4), mark))
             parts.append(rng.choice(extras)())
     else:
         for make in rng.sample(extras, 2):
             parts.append(make())
             if _words(parts) + 30 >= target:
                 break
-            parts.append(blocks.paragraph(rng, rng.randint(1, 2), mark))
+            parts.append(paragraph(rng, rng.randint(1, 2), mark))
             if _words(parts) + 30 >= target:
                 break
     if _words(parts) + 30 < high and rng.random() < 0.5:
-        parts.append(blocks.link_sentence(rng))
-    parts.append(blocks.closer(rng, mark))
+        parts.append(link_sentence(rng))
+    parts.append(closer(rng, mark))
     return parts
 
 
 def _code(rng: random.Random, fake: Any, target: int) -> list[str]:
-    mark = blocks.marker(rng, markup=True)
-    parts = [blocks.intro(rng, mark), blocks.code_block(rng, fake)]
+    mark = marker(rng, markup=True)
+    parts = [intro(rng, mark), code_block(rng, fake)]
     if target >= MEDIUM[0]:
-        parts.append(rng.choice((blocks.bullets, blocks.steps))(rng))
+        parts.append(rng.choice((bullets, steps))(rng))
     if target >= LONG[0]:
-        parts.append(blocks.paragraph(rng, 2, mark))
-        parts.append(blocks.code_block(rng, fake, "bash"))
-    parts.append(blocks.paragraph(rng, rng.randint(1, 2), mark))
+        parts.append(paragraph(rng, 2, mark))
+        parts.append(code_block(rng, fake, "bash"))
+    parts.append(paragraph(rng, rng.randint(1, 2), mark))
     return parts
 
 
@@ -126,8 +139,8 @@ def compose(fake: Any, style: Style, prompt: str | None) -> str:
     rng: random.Random = fake.random
     talk = _SMALL_TALK.match(prompt) if style != "code" and prompt is not None else None
     if talk:  # "hi" or "thanks" gets a line back
-        lines = phrases.THANKS if talk.group("thanks") else phrases.GREETINGS
-        return phrases.fill(rng.choice(lines), rng)
+        lines = THANKS if talk.group("thanks") else GREETINGS
+        return fill(rng.choice(lines), rng)
     low, high = size(prompt)
     target = rng.randint(low, high)
     if style == "prose":
