@@ -27,8 +27,9 @@ from pydantic import ValidationError
 
 from fakeopenai import yamlpos
 from fakeopenai.errors import Issue, ScenarioError
+from fakeopenai.loaded import LoadedRule, LoadedScenario
 from fakeopenai.merge import merge_reply
-from fakeopenai.scenario import Chaos, Match, Reply, Rule, Scenario
+from fakeopenai.scenario import Reply, Rule, Scenario
 from fakeopenai.sources import read_text, scenario_files
 from fakeopenai.unsendable import unsendable
 from fakeopenai.validation import format_path, issues_from, line_of, show
@@ -43,33 +44,6 @@ __all__ = [
     "load_text",
     "merge_reply",
 ]
-
-
-@dataclass(frozen=True)
-class LoadedRule:
-    """A validated rule whose replies already carry the scenario's defaults."""
-
-    name: str  # the rule's name, or "rules[3]" when unnamed
-    index: int  # position in its scenario's rules
-    line: int | None  # 1-based line of the rule in its file (None without positions)
-    match: Match
-    replies: tuple[Reply, ...]  # one for `reply`, all of `replies`
-    sequence: bool  # the rule used `replies`
-    then: str  # "repeat" (default), "cycle" or "error"
-    chaos: Chaos | None
-
-
-@dataclass(frozen=True)
-class LoadedScenario:
-    """A validated scenario, ready for the engine."""
-
-    name: str  # `name`, else the file's stem, else the source
-    source: str  # the file path as given, or "<string>", "<mapping>", ...
-    description: str | None
-    seed: int | None
-    chaos: Chaos | None
-    models: tuple[str, ...] | None
-    rules: tuple[LoadedRule, ...]
 
 
 CHECKS: list[Callable[[LoadedScenario], list[Issue]]] = []

@@ -23,7 +23,7 @@ from fakeopenai.generate.templates import (
 from fakeopenai.scenario import Reply
 
 if TYPE_CHECKING:
-    from fakeopenai.loader import LoadedScenario
+    from fakeopenai.loaded import LoadedScenario
 
 
 def reply_templates(reply: Reply, where: str) -> list[tuple[str, str]]:
