@@ -1,5 +1,5 @@
 """One module per API family: request validation, the request view, and the wire body
-or stream frames of a reply. ``fakeopenai.app`` does everything the families share
+or stream frames of a reply. ``fakeopenai.handler`` does everything the families share
 (routing, guards, rule selection, latency, faults, journaling)."""
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from fakeopenai.app import ENDPOINTS
 from fakeopenai.dispatch import route_path
 from fakeopenai.fake import FakeOpenAI
 from fakeopenai.guards import masked, read_body, route
+from fakeopenai.handler import ENDPOINTS
 from fakeopenai.matching import matches
 from fakeopenai.recording.exchange import Exchange
 from fakeopenai.recording.proxy import RecordingProxy
