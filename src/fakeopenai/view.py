@@ -14,7 +14,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeopenai.bodyfields import (
+    call_names,
+    content_text,
+    model_output,
+    response_format,
+    strings,
+    tool_choice,
+)
 from fakeopenai.record import record
+
+__all__ = [
+    "SYSTEM_ROLES",
+    "Message",
+    "RequestView",
+    "ToolResult",
+    "ToolSpec",
+    "chat_view",
+    "completions_view",
+    "content_text",
+    "embeddings_view",
+    "responses_view",
+]
 
 SYSTEM_ROLES = ("system", "developer")
 
@@ -87,40 +108,6 @@ class RequestView:
         return [tool.name for tool in self.tools]
 
 
-def content_text(content: Any) -> str:
-    """The text of a message ``content``: a string, or the text of its text parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict):
-                text = part.get("text")
-                if isinstance(text, str):
-                    parts.append(text)
-                elif isinstance(part.get("refusal"), str):
-                    parts.append(part["refusal"])
-        return "".join(parts)
-    return ""
-
-
-def _tool_choice(value: Any) -> str | None:
-    """``"auto"`` / ``"none"`` / ``"required"``, or the forced function's name."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        function = value.get("function")
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            return str(function["name"])
-        if isinstance(value.get("name"), str):  # Responses API: {"type": "function", "name"}
-            return str(value["name"])
-        kind = value.get("type")
-        return str(kind) if isinstance(kind, str) else None
-    return None
-
-
 def _tools(value: Any) -> list[ToolSpec]:
     """Function tools, in the chat (nested) or Responses (flat) shape."""
     tools: list[ToolSpec] = []
@@ -144,21 +131,6 @@ def _tools(value: Any) -> list[ToolSpec]:
     return tools
 
 
-def _format(value: Any) -> tuple[str | None, Mapping[str, Any] | None]:
-    """``response_format`` (chat) or ``text.format`` (Responses) → (type, schema)."""
-    if not isinstance(value, dict):
-        return None, None
-    kind = value.get("type")
-    schema: Any = None
-    if kind == "json_schema":
-        inner = value.get("json_schema")
-        schema = (inner if isinstance(inner, dict) else value).get("schema")
-    return (
-        kind if isinstance(kind, str) else None,
-        schema if isinstance(schema, dict) else None,
-    )
-
-
 def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
     model = body.get("model")
     tools = _tools(body.get("tools"))
@@ -172,7 +144,7 @@ def _common(endpoint: str, body: Mapping[str, Any], headers: Mapping[str, str]) 
         tools=tools,
         # The API's default is "auto" when tools are offered, so a rule matching
         # tool_choice: auto matches a request that leaves it out.
-        tool_choice=_tool_choice(body.get("tool_choice")) or ("auto" if tools else None),
+        tool_choice=tool_choice(body.get("tool_choice")) or ("auto" if tools else None),
         scenario=headers.get("x-fakeopenai-scenario"),
         session=headers.get("x-fakeopenai-session"),
     )
@@ -189,7 +161,7 @@ def chat_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestVie
             view.messages.append(Message(str(role), text))
             if role == "assistant":
                 view.turns += 1
-                _call_names(message.get("tool_calls"), names)
+                call_names(message.get("tool_calls"), names)
             elif role == "tool":
                 call_id = message.get("tool_call_id")
                 key = call_id if isinstance(call_id, str) else None
@@ -199,7 +171,7 @@ def chat_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestVie
                 view.tool_results.append(
                     ToolResult(name if isinstance(name, str) else None, None, text)
                 )
-    view.response_format, view.response_schema = _format(body.get("response_format"))
+    view.response_format, view.response_schema = response_format(body.get("response_format"))
     return view
 
 
@@ -220,7 +192,7 @@ def responses_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> Reque
                 continue
             kind = item.get("type")
             role = item.get("role")
-            output = _model_output(kind, role)
+            output = model_output(kind, role)
             if output and not answering:
                 view.turns += 1
             answering = output
@@ -241,55 +213,14 @@ def responses_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> Reque
                 view.messages.append(Message(role, content_text(item.get("content"))))
     text = body.get("text")
     if isinstance(text, dict):
-        view.response_format, view.response_schema = _format(text.get("format"))
+        view.response_format, view.response_schema = response_format(text.get("format"))
     return view
-
-
-def _model_output(kind: Any, role: Any) -> bool:
-    """Whether a Responses input item is the model's own output, echoed back: an
-    assistant message, reasoning, or a call (``function_call``, ``web_search_call``...)."""
-    return (
-        role == "assistant"
-        or kind == "reasoning"
-        or (isinstance(kind, str) and kind.endswith("_call"))
-    )
-
-
-def _call_names(calls: Any, names: dict[Any, str]) -> None:
-    """Add each ``tool_calls`` entry's id → function name to ``names``."""
-    for call in calls if isinstance(calls, list) else ():
-        if isinstance(call, dict):
-            function = call.get("function")
-            name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str):
-                names[call.get("id")] = name
-
-
-def _strings(value: Any) -> list[str]:
-    """A prompt or embeddings input: a string, a list of strings, or token arrays."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        if value and all(isinstance(v, int) for v in value):
-            return [" ".join(str(v) for v in value)]
-        return [_one_string(v) for v in value]
-    return []
-
-
-def _one_string(value: Any) -> str:
-    """One prompt or input: a string as is, a token array as its ids (never raises: the
-    endpoint's checks refuse other shapes before matching)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return " ".join(str(token) for token in value)
-    return str(value)
 
 
 def completions_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
     """Legacy Completions: each prompt is a user message."""
     view = _common("completions", body, headers)
-    view.inputs = _strings(body.get("prompt"))
+    view.inputs = strings(body.get("prompt"))
     view.messages = [Message("user", text) for text in view.inputs]
     return view
 
@@ -297,6 +228,6 @@ def completions_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> Req
 def embeddings_view(body: Mapping[str, Any], headers: Mapping[str, str]) -> RequestView:
     """Embeddings: each input is a user message (so text conditions still work)."""
     view = _common("embeddings", body, headers)
-    view.inputs = _strings(body.get("input"))
+    view.inputs = strings(body.get("input"))
     view.messages = [Message("user", text) for text in view.inputs]
     return view
