@@ -4,10 +4,17 @@ which runs one hostile action while the health route is polled.
 Each case must get its clear error or bounded answer within ``SECONDS``, the server's
 peak memory may grow by at most ``MEGABYTES``, and ``GET /_fakeopenai/health`` must keep
 answering within ``HEALTH_MS`` the whole time (the bound the issue sets: a hung fake
-hangs the user's test suite)."""
+hangs the user's test suite).
+
+Those are the bounds on a machine of its own: `.ci/run` runs this folder once more by
+itself (`pytest tests/hostile -n 0`). Inside a parallel run (`pytest -n auto`, every core
+busy with other tests) the time bounds are ``SHARED``-fold: a frozen server (the issue's
+rows froze it for 15 s to minutes) still fails, and the scheduler's share of the core
+is not what is measured."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -21,9 +28,10 @@ import httpx
 
 from cli_server import Served
 
-SECONDS = 2.0
+SHARED = 3.0 if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else 1.0
+SECONDS = 2.0 * SHARED
 MEGABYTES = 200
-HEALTH_MS = 200.0
+HEALTH_MS = 200.0 * SHARED
 CORPUS = Path(__file__).parent / "corpus"
 
 T = TypeVar("T")

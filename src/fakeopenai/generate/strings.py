@@ -113,8 +113,18 @@ def _plain(fake: Any, hint: str | None) -> str:
 
 def _fit(text: str, fake: Any, low: int, high: int | None) -> str:
     """``text`` padded with words or cut, to a length in ``[low, high]``."""
-    while len(text) < low:
-        text = f"{text} {fake.word()}" if text else str(fake.word())
+    if len(text) < low:
+        # Words are drawn in batches and joined once: adding them one at a time re-copies
+        # the text for every word, which took seconds for a 100,000-character minLength.
+        words = [text] if text else []
+        size = len(text)
+        while size < low:
+            for word in fake.words(nb=min(4096, (low - size) // 6 + 1)):
+                size += len(word) + (1 if words else 0)
+                words.append(str(word))
+                if size >= low:
+                    break
+        text = " ".join(words)
     if high is not None and len(text) > high:
         text = text[:high].rstrip() if high else ""
         text = text if len(text) >= low else text.ljust(low, "x")
