@@ -52,14 +52,23 @@ _SMALL_TALK = re.compile(
     r"(?:morning|afternoon|evening))\b[\s\W]*(?:there|again|so much|a lot)?[\s\W]*$",
     re.IGNORECASE,
 )
+# Bounds on what is read of a prompt (characters): a greeting longer than this is not
+# small talk (the pattern backtracks over a long run of symbols: 250 ms for a 1 MB one),
+# and a prompt longer than that is a long one.
+SMALL_TALK_CHARS = 200
+LONG_PROMPT = 10_000
 
 
 def size(prompt: str | None) -> tuple[int, int]:
     """The word range of an answer to ``prompt`` (``None``: no prompt, a medium one)."""
     if prompt is None:
         return MEDIUM
-    count = len(prompt.split())
-    if _LONG_ASK.search(prompt) or count > 60:
+    # Every step here is bounded, whatever the prompt's size: a regex search or a full
+    # ``split`` of a 1 MB prompt holds the GIL for 20-120 ms, which stalls the event loop
+    # (and every other client) although this runs in a worker thread. Words are counted
+    # up to 61 only; a prompt past LONG_PROMPT characters is long whatever its words.
+    count = len(prompt.split(None, 61))
+    if count > 60 or len(prompt) > LONG_PROMPT or _LONG_ASK.search(prompt):
         return LONG
     if count <= 3:
         return TERSE
@@ -137,7 +146,9 @@ def compose(fake: Any, style: Style, prompt: str | None) -> str:
     """An answer to ``prompt`` in ``style``, from ``fake`` (seeded by the caller: its
     ``random`` drives every choice, its providers give names, places and numbers)."""
     rng: random.Random = fake.random
-    talk = _SMALL_TALK.match(prompt) if style != "code" and prompt is not None else None
+    talk = None
+    if style != "code" and prompt is not None and len(prompt) <= SMALL_TALK_CHARS:
+        talk = _SMALL_TALK.match(prompt)
     if talk:  # "hi" or "thanks" gets a line back
         lines = THANKS if talk.group("thanks") else GREETINGS
         return fill(rng.choice(lines), rng)
