@@ -25,7 +25,7 @@ from fakeopenai.hostnames import is_loopback
 from fakeopenai.journal import Entry, dumps, dumps_entry
 from fakeopenai.reload import install_upload, reset_engine
 from fakeopenai.settings import Core
-from fakeopenai.uploads import UPLOAD_SOURCE, parse_scenario, scenarios_summary
+from fakeopenai.uploads import UPLOAD_SOURCE, read_upload, summary_json
 
 PREFIX = "/_fakeopenai"
 UPLOAD_NAME = "uploaded"  # the name of a PUT scenario that has no `name:` (else ?name=)
@@ -178,6 +178,13 @@ async def _encoded(entries: list[Entry]) -> AsyncIterator[bytes]:
     yield b"]"
 
 
+async def summary_response(core: Core) -> Response:
+    """``GET /_fakeopenai/scenarios``'s answer, made in a worker thread (40,000 rules
+    take ~2 s to sum up and encode)."""
+    body = await anyio.to_thread.run_sync(summary_json, core)
+    return Response(body, media_type="application/json", headers={"cache-control": "no-store"})
+
+
 def control_routes(core: Core) -> list[Any]:
     """Routes of the control API (and the inspector page) for ``core``."""
     from fakeopenai.inspector import inspector_routes  # it imports this module
@@ -227,15 +234,16 @@ def control_routes(core: Core) -> list[Any]:
         return JSONResponse({"deleted": count})
 
     async def get_scenarios(request: Request) -> Response:
-        return JSONResponse(scenarios_summary(core), headers={"cache-control": "no-store"})
+        return await summary_response(core)
 
     async def put_scenarios(request: Request) -> Response:
         raw = await read_limited(request, settings.max_body, settings.body_timeout)
         name = request.query_params.get("name", UPLOAD_NAME)
         try:
-            # Off the event loop: a 30 MB document takes seconds to read and validate.
+            # Off the event loop: a 30 MB document takes seconds to read and validate
+            # (and past 2 MB, in a child process: libyaml holds the GIL; see uploads).
             loaded = await anyio.to_thread.run_sync(
-                parse_scenario, raw, request.headers.get("content-type", ""), name
+                read_upload, raw, request.headers.get("content-type", ""), name
             )
         except ScenarioError as exc:
             issues = [str(issue).removeprefix(f"{UPLOAD_SOURCE}:").lstrip() for issue in exc.issues]
@@ -246,7 +254,7 @@ def control_routes(core: Core) -> list[Any]:
                 issues=issues,
             ) from None
         install_upload(engine, [loaded])  # (pauses --reload, which would drop them)
-        return JSONResponse(scenarios_summary(core))
+        return await summary_response(core)
 
     async def reset(request: Request) -> Response:
         count = len(journal)

@@ -22,6 +22,10 @@ LARGE_BODY = 64 * 1024
 
 # Scenario files and PUT bodies: what the loader reads and builds.
 MAX_SCENARIO_BYTES = 32 * 1024 * 1024  # one file (a PUT has --max-body)
+# A PUT body past this many bytes is parsed in a child process (budgets.process): libyaml
+# holds the GIL for a whole scalar, ~20 ms per MB on this machine's loaded cores, and a
+# child costs ~0.5-1 s of CPU to start.
+PARSE_IN_CHILD_BYTES = 2 * 1024 * 1024
 MAX_NESTING = 200  # levels of JSON nesting in a PUT (YAML has libyaml's own limit)
 # Values a YAML document may stand for once its aliases are expanded, beyond what it
 # writes out: a 1 KB "billion laughs" (nine anchors, each ten aliases of the last) is
