@@ -9,6 +9,7 @@
 - ``bodies``: large request bodies cut, shape kept, for the journal.
 - ``connections``: head and body timeouts, the connection cap, malformed requests.
 - ``garbage``: a full collection after every 64 MB of large request bodies.
+- ``process``: one call in a child process, for work that holds the GIL (large PUTs).
 
 Each module is leaf-level: it imports nothing else from fakeopenai but ``errors``.
 docs/reference/limits.md lists every bound.
