@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
+import pytest
 from harness import bounded, is_envelope
 
 from cli_server import Served
+from fakeopenai.budgets.regex import SEARCH_TIMEOUT, RegexBudgetExceeded, search
 
 EVIL = "^(?:a|a){32}(?=b)"
 
@@ -92,3 +96,14 @@ def test_scenario_regex_is_bounded(scripted: Served, scripted_client: httpx.Clie
         )
     finally:
         client.post("/_fakeopenai/reset")
+
+
+def test_the_regex_budget_is_cpu_time() -> None:
+    # The engine's timeout counts the process's CPU time: a catastrophic search stops
+    # after about SEARCH_TIMEOUT of it, however long a loaded machine makes that in
+    # wall time (docs/reference/limits.md, design notes).
+    started = time.process_time()
+    with pytest.raises(RegexBudgetExceeded, match="ran past its 20 ms budget"):
+        search("^(a|aa)+$", "a" * 60 + "!")
+    spent = time.process_time() - started
+    assert SEARCH_TIMEOUT * 0.9 <= spent < SEARCH_TIMEOUT * 2.5, spent

@@ -24,7 +24,12 @@ from fakeopenai.errors import FakeOpenAIError
 # compiles it: ``regex`` unrolls counted repeats, so ``a{1000000000}`` exhausts memory.
 _parser: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 MAX_UNROLLED = 100_000  # pattern nodes once counted repeats are unrolled
-SEARCH_TIMEOUT = 0.02  # seconds asked of the engine (it overruns ~3x); a sane search: µs
+# Seconds of CPU time, as the engine counts them: its timeout reads the process's CPU
+# clock, not the wall clock. Exact on an idle machine; with more busy threads than cores
+# the wall time stretches by the run queue (20 ms took 100-240 ms with 6 busy processes
+# on 2 cores), and other threads of this process working at once use up the same budget
+# (a search then gets its share of it). A sane search takes microseconds.
+SEARCH_TIMEOUT = 0.02
 
 
 class RegexBudgetExceeded(FakeOpenAIError):
