@@ -117,16 +117,10 @@ def _stamping(
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
-
-    class Stamping(guarded(base, head_timeout, max_connections, body_timeout)):  # type: ignore[misc]
-        def data_received(self, data: bytes) -> None:
-            arrived = time.perf_counter()
-            super().data_received(data)  # builds the scope once a request's head is in
-            scope = getattr(self, "scope", None)
-            if scope is not None:  # (a request whose task has not started yet)
-                scope.setdefault(ARRIVED_KEY, arrived)
-
-    return Stamping
+    protocol: type[asyncio.Protocol] = guarded(
+        base, head_timeout, max_connections, body_timeout, ARRIVED_KEY
+    )
+    return protocol
 
 
 def raise_fd_limit(wanted: int, *, raise_limit: bool = True) -> int:
