@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,7 +13,8 @@ from fakeopenai import FakeOpenAI
 from fakeopenai.conversations import State
 from fakeopenai.conversations.store import StoredResponse
 
-RULES: dict[str, Any] = {
+# (served by conftest.py's `examples`; `fake` resets it, `client` validates strictly)
+SCENARIO: dict[str, Any] = {
     "name": "state",
     "rules": [
         {
@@ -26,26 +26,6 @@ RULES: dict[str, Any] = {
         {"name": "forgot", "reply": {"content": "Who are you?"}},
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(RULES) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, max_retries=0,
-        _strict_response_validation=True,
-    )  # fmt: skip
 
 
 def test_previous_response_id_continues_the_conversation(client: openai.OpenAI) -> None:

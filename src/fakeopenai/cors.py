@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakeopenai.control import PREFIX, ControlError
 from fakeopenai.hostnames import is_loopback, is_loopback_host_header
+from fakeopenai.ratelimits.budget import NAMES as RATELIMIT_NAMES
 
 EXPOSED = (
     "x-request-id",
@@ -29,12 +30,7 @@ EXPOSED = (
     "retry-after",
     "retry-after-ms",
     "x-should-retry",
-    "x-ratelimit-limit-requests",
-    "x-ratelimit-limit-tokens",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "x-ratelimit-reset-requests",
-    "x-ratelimit-reset-tokens",
+    *RATELIMIT_NAMES,
     "*",  # headers a scenario scripts itself (non-credentialed requests)
 )
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -190,9 +190,11 @@ async def answer_state(
     receive: Any,
     headers: dict[str, str],
     entry: Entry,
+    *,
+    timeout: float | None,
 ) -> Answer:
     """Answer ``(method, path, query string)`` if it is a state route, else the API's
-    404 for an unknown URL."""
+    404 for an unknown URL. ``timeout``: for the body (``guards.read_body``)."""
     method, path, query = request
     routed = stored_route(path)
     if routed is None:
@@ -200,7 +202,7 @@ async def answer_state(
     check_key(core.settings, headers)
 
     async def body() -> dict[str, Any]:
-        parsed = parse_json(await read_body(receive, headers, core.settings.max_body))
+        parsed = parse_json(await read_body(receive, headers, core.settings.max_body, timeout))
         entry.body = parsed
         return parsed
 
