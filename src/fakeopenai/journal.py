@@ -152,6 +152,7 @@ class Journal:
         body_keep: int = DEFAULT_BODY_KEEP,
     ) -> None:
         self._lock = threading.Lock()
+        self._cuts = threading.local()  # this thread's last body's cut strings (keep_text)
         self._entries: collections.deque[Entry] = collections.deque()
         self._ids = itertools.count(1)
         self.limit, self.max_bytes, self.body_keep = limit, max_bytes, body_keep
@@ -180,9 +181,11 @@ class Journal:
     def keep_body(self, entry: Entry, body: Any, size: int) -> None:
         """Store a request's parsed ``body`` (``size`` bytes as received) in ``entry``:
         cut past ``body_keep`` characters, and counted against ``max_bytes``."""
+        cuts: dict[int, str] = {}
         if size > self.body_keep:
-            body = cut_body(body, self.body_keep)
+            body = cut_body(body, self.body_keep, cuts)
             size = min(size, self.body_keep + ENTRY_OVERHEAD)
+        self._cuts.last = cuts
         entry.body = body
         with self._lock:
             if entry.size:  # (0: evicted already, it costs nothing)
@@ -191,8 +194,14 @@ class Journal:
                 self._evict()
 
     def keep_text(self, text: str | None) -> str | None:
-        """A text the entry keeps (the last user message), cut like a body."""
-        return None if text is None else cut_text(text, self.body_keep)
+        """A text the entry keeps (the last user message), cut like a body. Called after
+        ``keep_body`` for the same request, in the same thread: a text that body's cut
+        already made is shared, not made (and held) twice."""
+        if text is None:
+            return None
+        cuts: dict[int, str] = getattr(self._cuts, "last", None) or {}
+        self._cuts.last = None
+        return cuts.get(id(text)) or cut_text(text, self.body_keep)
 
     def _evict(self) -> None:
         """Drop the oldest entries past the bounds (the newest always stays)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 from harness import bounded, peak_rss_mb, warm
 
 from cli_server import Served
+from fakeopenai.journal import Journal
 
 MIB = 1024 * 1024
 
@@ -72,3 +74,17 @@ def test_the_list_pages(client: httpx.Client) -> None:
     assert [entry["id"] for entry in newest] == ids[-3:]
     after = client.get("/_fakeopenai/requests", params={"since": ids[95]}).json()
     assert [entry["id"] for entry in after] == ids[96:]
+
+
+def test_a_cut_prompt_is_kept_once_at_one_byte_a_character() -> None:
+    # The journal held four times what it counted: the last user text cut a second
+    # time beside the body's, and both at two bytes a character (the marker's "…").
+    journal = Journal(body_keep=1000)
+    entry = journal.new("POST", "/v1/chat/completions", {}, "req_1")
+    text = "x" * 5000
+    journal.keep_body(entry, {"messages": [{"role": "user", "content": text}]}, 5100)
+    kept = journal.keep_text(text)
+    assert kept is entry.body["messages"][0]["content"]
+    assert kept is not None and kept.isascii() and sys.getsizeof(kept) < 1100
+    other = "y" * 5000  # a text the body did not hold: cut on its own
+    assert journal.keep_text(other) == "y" * 1000 + "...[fakeopenai: 4,000 characters cut]"

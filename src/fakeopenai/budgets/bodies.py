@@ -5,14 +5,17 @@ inspector can show it. A 1 MB prompt kept whole in each of 10,000 entries is 10 
 body larger than ``keep`` characters is walked in order and, once ``keep`` is spent, each
 string is cut with a marker saying how much went and each list ends with a marker item:
 roles, models and the first part of every text stay readable.
+
+The markers are ASCII: one character past Latin-1 (``…``) makes Python store the whole
+kept text at two bytes a character, twice what the journal counts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-CUT = "…[fakeopenai: {count:,} characters cut]"
-CUT_ITEMS = "…[fakeopenai: {count:,} more items cut]"
+CUT = "...[fakeopenai: {count:,} characters cut]"
+CUT_ITEMS = "...[fakeopenai: {count:,} more items cut]"
 TOO_DEEP = "<fakeopenai: this body is nested too deeply to show>"
 _SCALAR = 8  # what a number, boolean or null is counted as
 
@@ -24,18 +27,22 @@ def cut_text(text: str, keep: int) -> str:
     return text[:keep] + CUT.format(count=len(text) - keep)
 
 
-def cut_body(body: Any, keep: int) -> Any:
-    """``body`` with what lies past its first ``keep`` characters cut (a copy when cut)."""
+def cut_body(body: Any, keep: int, cuts: dict[int, str] | None = None) -> Any:
+    """``body`` with what lies past its first ``keep`` characters cut (a copy when cut).
+    ``cuts``, when given, gets the cut version of every string that was cut, by the
+    ``id`` of the original (valid while the original lives)."""
     budget = [keep]
     try:
-        return _cut(body, budget)
+        return _cut(body, budget, {} if cuts is None else cuts)
     except RecursionError:  # (JSON allows ~1,000 levels; the walk follows them)
         return TOO_DEEP
 
 
-def _cut(value: Any, budget: list[int]) -> Any:
+def _cut(value: Any, budget: list[int], cuts: dict[int, str]) -> Any:
     if isinstance(value, str):
         kept = cut_text(value, max(budget[0], 0))
+        if kept is not value:
+            cuts[id(value)] = kept
         budget[0] -= len(value)
         return kept
     if isinstance(value, list):
@@ -44,13 +51,13 @@ def _cut(value: Any, budget: list[int]) -> Any:
             if budget[0] <= 0:
                 out.append(CUT_ITEMS.format(count=len(value) - index))
                 break
-            out.append(_cut(item, budget))
+            out.append(_cut(item, budget, cuts))
         return out
     if isinstance(value, dict):
         kept_items: dict[str, Any] = {}
         for key, item in value.items():
             budget[0] -= len(key)
-            kept_items[key] = _cut(item, budget)
+            kept_items[key] = _cut(item, budget, cuts)
         return kept_items
     budget[0] -= _SCALAR
     return value
