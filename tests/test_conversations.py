@@ -168,6 +168,24 @@ def test_previous_response_and_conversation_are_exclusive(client: openai.OpenAI)
         )
 
 
+@pytest.mark.parametrize("items", [[1], [{"role": "user", "content": "x"}] * 21])
+def test_a_refused_new_conversation_keeps_nothing(fake: FakeOpenAI, items: Any) -> None:
+    answer = httpx.post(fake.base_url + "/conversations", json={"items": items})
+    assert answer.status_code == 400
+    assert fake.core.state.counts() == (0, 0)
+
+
+def test_an_item_sent_with_a_null_id_is_given_one(client: openai.OpenAI) -> None:
+    items: Any = [
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "id": None},
+        {"type": "function_call_output", "call_id": "c1", "output": "x", "id": None},
+    ]
+    response = client.responses.create(model="gpt-4o", input=items)
+    stored = client.responses.input_items.list(response.id).data  # (strictly validated)
+    assert all(item.id and item.id.startswith("fc") for item in stored)
+    assert all(getattr(item, "status", None) == "completed" for item in stored)
+
+
 def test_reset_clears_the_state(client: openai.OpenAI, fake: FakeOpenAI) -> None:
     client.responses.create(model="gpt-4o", input="hi")
     client.conversations.create()
