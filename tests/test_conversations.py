@@ -186,6 +186,14 @@ def test_an_item_sent_with_a_null_id_is_given_one(client: openai.OpenAI) -> None
     assert all(getattr(item, "status", None) == "completed" for item in stored)
 
 
+def test_a_response_in_a_conversation_names_it(client: openai.OpenAI) -> None:
+    conversation = client.conversations.create()
+    response = client.responses.create(model="gpt-4o", input="hi", conversation=conversation.id)
+    assert response.conversation is not None and response.conversation.id == conversation.id
+    alone = client.responses.create(model="gpt-4o", input="hi")
+    assert alone.conversation is None
+
+
 def test_reset_clears_the_state(client: openai.OpenAI, fake: FakeOpenAI) -> None:
     client.responses.create(model="gpt-4o", input="hi")
     client.conversations.create()

@@ -140,7 +140,10 @@ class Api:
 
             return models_response(core, entry, model_id or None)
         raw = await read_body(receive, headers, core.settings.max_body, timeout)
-        large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
+        # A 1 MB prompt takes a second to parse and count; a small request continuing a
+        # stored conversation brings its whole history along (``prepare``): both are
+        # decided and answered in a worker thread.
+        large = len(raw) > LARGE_BODY or (key == "responses" and _continues(raw))
         if large:
             self._garbage.add(len(raw))
             decided = await anyio.to_thread.run_sync(
@@ -189,6 +192,8 @@ class Api:
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
             raise unknown_model(view.endpoint, view.model)
+        if known is not None and deployment and deployment not in known:
+            raise unknown_model(view.endpoint, deployment)  # (the SDK sends a model too)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -279,3 +284,9 @@ class Api:
         return json_response(
             body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
         )
+
+
+def _continues(raw: bytes) -> bool:
+    """Whether a Responses body (unparsed) may continue stored state: a look for the
+    keys, so a rare false positive costs a thread hop, never a wrong answer."""
+    return b'"previous_response_id"' in raw or b'"conversation"' in raw
