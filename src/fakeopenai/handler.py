@@ -269,17 +269,18 @@ class Api:
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
         pieces = getattr(endpoint, "pieces", None)
-        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and plain(reply):
+        emit_schema = self.core.settings.emit_schema  # ($schema: the whole body at once)
+        many = len(view.inputs) > PIECEWISE_ITEMS
+        if pieces is not None and many and plain(reply) and not emit_schema:
             # 2,048 embeddings: made and sent vector by vector as the client reads them
-            entry.status, entry.completed = 200, True
-            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra}, ratelimit)
+            all_headers = {**base_headers(entry), **extra}
+            raw = [*ratelimit, *real_headers(all_headers)]
+            return PiecesBody(pieces(turn), 200, all_headers, raw, entry=entry)
         if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
             encode = functools.partial(body_of, worker=True)
-            body = await anyio.to_thread.run_sync(
-                encode, endpoint, turn, extra, entry, self.core.settings.emit_schema
-            )
+            body = await anyio.to_thread.run_sync(encode, endpoint, turn, extra, entry, emit_schema)
         else:
-            body = body_of(endpoint, turn, extra, entry, self.core.settings.emit_schema)
+            body = body_of(endpoint, turn, extra, entry, emit_schema)
         entry.completed = True
         return json_response(
             body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
