@@ -31,7 +31,15 @@ from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.endpoints.stored import answer_state
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.generate import fixed_text
-from fakeopenai.guards import body_timeout, check_key, masked, parse_json, read_body, route
+from fakeopenai.guards import (
+    body_timeout,
+    check_declared_size,
+    check_key,
+    masked,
+    parse_json,
+    read_body,
+    route,
+)
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
 from fakeopenai.making import body_of, fill_checked, hash_seed, plain
@@ -90,6 +98,7 @@ class Api:
         entry = core.journal.new(method, path, masked(headers), request_id(), arrived)
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
+            check_declared_size(headers, core.settings.max_body)  # (on any route)
             path = route_path(scope)
             timeout = body_timeout(scope, core.settings)
             if route(method, path) is None:  # stored responses and conversations, else 404
