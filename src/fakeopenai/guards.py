@@ -31,7 +31,7 @@ from fakeopenai.wire.errors import (
 _ROUTE = re.compile(
     r"^/(?:v1/|openai/v1/|openai/deployments/(?P<deployment>[^/]+)/|openai/)?"
     r"(?P<endpoint>chat/completions|completions|embeddings|responses|models)"
-    r"(?:/(?P<model_id>.+))?/?$"
+    r"(?:/(?P<model_id>.+?))?/?$"  # (lazy: a trailing slash is not part of the id)
 )
 
 
