@@ -244,3 +244,14 @@ def test_state_is_bounded_in_bytes_oldest_first() -> None:
     assert state.bytes <= 3_500_000
     assert state.remove_item(talk, "m0") and state.close("c") and state.forget("r4")
     assert state.bytes < 100 and state.counts() == (0, 0)
+
+
+def test_an_item_reference_leaves_the_item_it_names_alone() -> None:
+    from fakeopenai.conversations.store import Conversation
+
+    state = State()
+    talk = Conversation("c", 0, {})
+    state.open(talk)
+    state.append(talk, [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+    state.append(talk, [{"id": "msg_1", "type": "item_reference"}])
+    assert state.items(talk) == [{"id": "msg_1", "type": "message", "role": "user", "content": []}]

@@ -172,6 +172,8 @@ class State:
             held = conversation.id in self._conversations  # (else: counted when opened)
             before = conversation.size
             for item, size in zip(items, sizes, strict=True):
+                if item.get("type") == "item_reference" and item["id"] in conversation.items:
+                    continue  # it names an item the conversation holds: not a new one
                 replaced = conversation.items.pop(item["id"], None)
                 if replaced is not None:
                     conversation.size -= size_of(replaced)
