@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from fakeopenai.recording.redact import REDACTED, Redactor
+from fakeopenai.recording.upstream import Pools
 
 KEY = "sk-proj-SECRET0123456789abcdef"
 
@@ -64,3 +65,25 @@ def test_a_redactor_replaces_headers_and_dotted_paths():
         "messages": [{"role": "user", "name": REDACTED, "content": REDACTED}],
         "input": [REDACTED, "second"],
     }
+
+
+def test_a_cookie_set_for_one_client_never_goes_upstream_with_another(recorder, upstream):
+    upstream.add(
+        {
+            "name": "cookie-setter",
+            "match": {"last_user": "set a cookie"},
+            "reply": {"content": "ok", "headers": {"set-cookie": "__cf_bm=SECRETBM; Path=/"}},
+        }
+    )
+    rec = recorder()
+    raw = rec.client().chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "set a cookie"}]
+    )
+    assert "__cf_bm=SECRETBM" in raw.headers["set-cookie"]  # passed back to its client
+    other = rec.client()
+    for _ in range(Pools.POOLS):  # through each of the proxy's httpx clients in turn
+        other.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+        )
+    assert len(upstream.requests) == 1 + Pools.POOLS
+    assert not [e for e in upstream.requests if "cookie" in {k.lower() for k in e.headers}]
