@@ -25,12 +25,11 @@ from typing import Any
 
 from fakeopenai.faults import close_transport
 from fakeopenai.guards import read_body, route
-from fakeopenai.recording import upstream
+from fakeopenai.recording import recorder, upstream
 from fakeopenai.recording.convert import convert
 from fakeopenai.recording.exchange import Exchange, split_arrived
 from fakeopenai.recording.passthrough import ClientWatch, ended, json_of, send_error
 from fakeopenai.recording.recfile import RecordingFile
-from fakeopenai.recording.recorder import off_loop
 from fakeopenai.respond import ApiError
 
 log = logging.getLogger("fakeopenai.record")
@@ -260,7 +259,7 @@ class RecordingProxy:
         """Recorded before the client gets the last byte: when a client's call returns,
         its exchange is in the file. Off the loop: the other streams' pieces go on."""
         work = functools.partial(self._recorded, call, exchange, body, arrived, left)
-        await off_loop(work)
+        await recorder.record(work, self.recording)
 
     def _recorded(
         self,
@@ -278,13 +277,15 @@ class RecordingProxy:
             exchange.body = json_of(body, redactor)
         if arrived is not None:
             exchange.frames = split_arrived(arrived, call.started, exchange.total_ms or 0.0)
+            for frame in exchange.frames:
+                frame.data = redactor.frame(frame.data)
             # A client may hang up as soon as it has the last frame ([DONE], or
             # response.completed): that stream was whole, and is recorded.
             if left and not ended(exchange):
                 log.info("fakeopenai: the client left mid-stream: that exchange is not recorded")
                 return
         recorded = convert(exchange, timing=self.timing)
-        call.name = self.recording.add(recorded)
+        call.name = self.recording.add(recorded, write=False)  # (the recorder writes)
         what = f"as rule {call.name!r}" if call.name else recorded.note or "models noted"
         scope = call.scope
         log.info(
