@@ -59,6 +59,10 @@ def scope(body: bytes) -> dict[str, Any]:
         "query_string": b"",
         "headers": headers,
         "state": {},
+        # as fakeopenai's own servers leave them (serving.stamping_protocol): when the
+        # request arrived, and that the server times its body
+        "fakeopenai.arrived": time.perf_counter(),
+        "fakeopenai.body_timed": True,
     }
 
 

@@ -37,9 +37,12 @@ def sdk_stack_loaded() -> None:
 def examples(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
     """The server a test module talks to (module scope; ``fake`` resets it per test): the
     module's own ``SCENARIO`` and ``SEED`` when it defines them, else every example
-    scenario in scenarios/. Not strict: the tests check misses themselves."""
+    scenario in scenarios/, with the module's ``FAKE_OPTIONS`` (more ``FakeOpenAI``
+    arguments). Not strict: the tests check misses themselves."""
     scenario = getattr(request.module, "SCENARIO", SCENARIOS)
-    with FakeOpenAI(scenario, seed=getattr(request.module, "SEED", 7), strict=False) as fake:
+    options = {"seed": getattr(request.module, "SEED", 7), "strict": False}
+    options.update(getattr(request.module, "FAKE_OPTIONS", {}))
+    with FakeOpenAI(scenario, **options) as fake:
         yield fake
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,7 +13,8 @@ from fakeopenai import FakeOpenAI
 from fakeopenai.conversations import State
 from fakeopenai.conversations.store import StoredResponse
 
-RULES: dict[str, Any] = {
+# (served by conftest.py's `examples`; `fake` resets it, `client` validates strictly)
+SCENARIO: dict[str, Any] = {
     "name": "state",
     "rules": [
         {
@@ -26,26 +26,6 @@ RULES: dict[str, Any] = {
         {"name": "forgot", "reply": {"content": "Who are you?"}},
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(RULES) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key=fake.api_key, max_retries=0,
-        _strict_response_validation=True,
-    )  # fmt: skip
 
 
 def test_previous_response_id_continues_the_conversation(client: openai.OpenAI) -> None:
@@ -186,6 +166,24 @@ def test_previous_response_and_conversation_are_exclusive(client: openai.OpenAI)
         client.responses.create(
             model="gpt-4o", input="x", previous_response_id=first.id, conversation=conversation.id
         )
+
+
+@pytest.mark.parametrize("items", [[1], [{"role": "user", "content": "x"}] * 21])
+def test_a_refused_new_conversation_keeps_nothing(fake: FakeOpenAI, items: Any) -> None:
+    answer = httpx.post(fake.base_url + "/conversations", json={"items": items})
+    assert answer.status_code == 400
+    assert fake.core.state.counts() == (0, 0)
+
+
+def test_an_item_sent_with_a_null_id_is_given_one(client: openai.OpenAI) -> None:
+    items: Any = [
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "id": None},
+        {"type": "function_call_output", "call_id": "c1", "output": "x", "id": None},
+    ]
+    response = client.responses.create(model="gpt-4o", input=items)
+    stored = client.responses.input_items.list(response.id).data  # (strictly validated)
+    assert all(item.id and item.id.startswith("fc") for item in stored)
+    assert all(getattr(item, "status", None) == "completed" for item in stored)
 
 
 def test_reset_clears_the_state(client: openai.OpenAI, fake: FakeOpenAI) -> None:

@@ -9,7 +9,6 @@ strict mode (``strict_chat``), beside the checks through the official SDK client
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from fakeopenai import FakeOpenAI
 
+# (served by conftest.py's `examples`; `fake` resets it, `client` validates strictly)
 SCENARIO = {
     "name": "recorded",
     "rules": [
@@ -49,25 +49,6 @@ SCENARIO = {
     ],
 }
 USER: Any = [{"role": "user", "content": "Tell me a joke"}]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO) as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=fake.base_url, api_key="k", max_retries=0, _strict_response_validation=True
-    )
 
 
 def strict_chat(body: dict[str, Any]) -> dict[str, Any]:

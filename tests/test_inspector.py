@@ -156,18 +156,6 @@ def browser() -> Iterator[Browser]:
     opened.close()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(SCENARIO, strict=False) as running:
-        yield running
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
-
-
 def chat(fake: FakeOpenAI, text: str, stream: bool = False) -> httpx.Response:
     body = {"model": "gpt-4o", "stream": stream, "messages": [{"role": "user", "content": text}]}
     return HTTP.post(fake.base_url + "/chat/completions", json=body)

@@ -5,7 +5,6 @@ asserting the text, and faithful replies (generated or scripted) that raise none
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -41,7 +40,7 @@ PERSON = {
         },
     },
 }
-RULES: dict[str, Any] = {
+SCENARIO: dict[str, Any] = {
     "name": "agent",
     "rules": [
         {"name": "text", "match": {"last_user": "text"}, "reply": {"content": "Sunny."}},
@@ -76,16 +75,7 @@ RULES: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(RULES, allow_warnings=True) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
+FAKE_OPTIONS = {"allow_warnings": True}  # (conftest.py's `examples` serves SCENARIO)
 
 
 def ask(fake: FakeOpenAI, text: str, **body: Any) -> Any:
@@ -230,7 +220,7 @@ def test_warnings_are_in_the_journal_json(fake: FakeOpenAI) -> None:
 
 
 def test_check_raises_unless_warnings_are_allowed() -> None:
-    with FakeOpenAI(RULES, allow_warnings=True) as fake:
+    with FakeOpenAI(SCENARIO, allow_warnings=True) as fake:
         ask(fake, "a person", response_format=PERSON)
         fake.allow_warnings = False
         with pytest.raises(UnfaithfulReplyError) as caught:

@@ -15,7 +15,7 @@ import anyio
 from pydantic_core import from_json
 from starlette.requests import ClientDisconnect
 
-from fakeopenai.budgets.connections import BODY_TIMEOUT
+from fakeopenai.budgets.connections import BODY_TIMED, BODY_TIMEOUT
 from fakeopenai.respond import ApiError
 from fakeopenai.settings import Settings
 from fakeopenai.wire.errors import (
@@ -64,42 +64,54 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         )
 
 
+def body_timeout(scope: Mapping[str, Any], settings: Settings) -> float | None:
+    """How long ``read_body`` gives a request's body: None when fakeopenai's own server
+    times it already (``budgets.connections``: no timer for a body that came with its
+    head), else ``--body-timeout`` (the app under a server that is not ours)."""
+    return None if scope.get(BODY_TIMED) else settings.body_timeout
+
+
 async def read_body(
-    receive: Any, headers: Mapping[str, str], limit: int, timeout: float = BODY_TIMEOUT
+    receive: Any, headers: Mapping[str, str], limit: int, timeout: float | None = BODY_TIMEOUT
 ) -> bytes:
     """The body, refusing more than ``limit`` bytes (413) without reading it all, and
     one that does not arrive whole within ``timeout`` seconds (408: a slow upload would
-    otherwise hold its connection and task for ever).
+    otherwise hold its connection and task for ever; None: the server times it).
 
     Raises Starlette's ``ClientDisconnect`` when the client leaves mid-upload."""
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    if timeout is None:
+        return await _read(receive, limit)
+    try:
+        with anyio.fail_after(timeout):
+            return await _read(receive, limit)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            f"fakeopenai: the request body did not arrive within {timeout:g} s.",
+            code="request_timeout",
+            headers={"connection": "close"},
+        ) from None
+
+
+async def _read(receive: Any, limit: int) -> bytes:
     # ASGI messages read directly: Starlette's request.stream() generator costs more
     # than the rest of reading a small body.
     chunks: list[bytes] = []
     size = 0
-    try:
-        with anyio.fail_after(timeout):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise ClientDisconnect
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    except TimeoutError:
-        raise ApiError(
-            408,
-            f"fakeopenai: the request body did not arrive within {timeout:g} s "
-            f"({size:,} bytes came).",
-            code="request_timeout",
-            headers={"connection": "close"},
-        ) from None
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _too_large(limit: int) -> ApiError:

@@ -16,6 +16,7 @@ import anyio
 import anyio.to_thread
 from starlette.requests import ClientDisconnect
 
+from fakeopenai.budgets.connections import BODY_TIMED_OUT, late_body
 from fakeopenai.budgets.garbage import GarbageBound
 from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.budgets.regex import RegexBudgetExceeded
@@ -30,7 +31,7 @@ from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.endpoints.stored import answer_state
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.generate import fixed_text
-from fakeopenai.guards import check_key, masked, parse_json, read_body, route
+from fakeopenai.guards import body_timeout, check_key, masked, parse_json, read_body, route
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
 from fakeopenai.making import body_of, fill_checked, hash_seed, plain
@@ -90,17 +91,22 @@ class Api:
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
             path = route_path(scope)
+            timeout = body_timeout(scope, core.settings)
             if route(method, path) is None:  # stored responses and conversations, else 404
                 request = (method, path, scope.get("query_string", b""))
-                return await answer_state(core, request, receive, headers, entry)
-            return await self._handle(method, path, receive, headers, entry)
+                return await answer_state(core, request, receive, headers, entry, timeout=timeout)
+            return await self._handle(method, path, receive, headers, entry, timeout=timeout)
         except ApiError as error:
             return error_response(error, entry)
         except ClientDisconnect:  # the client left mid-upload: no one to answer, no traceback
-            entry.client_disconnected = True
-            entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
+            late = scope.get(BODY_TIMED_OUT)
+            if late is not None:  # the server answered 408 and closed (budgets.connections)
+                entry.status, entry.error = 408, late_body(late)
+            else:
+                entry.client_disconnected = True
+                entry.status = 499  # nginx's "client closed request"; nothing reaches the wire
             entry.mark("total_ms")
-            return JsonBody(b"", 499, {}, media_type=None)
+            return JsonBody(b"", entry.status, {}, media_type=None)
         except RegexBudgetExceeded as exc:  # a scenario regex that backtracks forever
             over = ApiError(
                 500, str(exc), "fakeopenai_budget_exceeded", headers={"x-should-retry": "false"}
@@ -114,7 +120,14 @@ class Api:
             )
 
     async def _handle(
-        self, method: str, path: str, receive: Any, headers: dict[str, str], entry: Entry
+        self,
+        method: str,
+        path: str,
+        receive: Any,
+        headers: dict[str, str],
+        entry: Entry,
+        *,
+        timeout: float | None,
     ) -> Answer:
         core = self.core
         routed = route(method, path)
@@ -126,7 +139,7 @@ class Api:
             from fakeopenai.endpoints.models import models_response
 
             return models_response(core, entry, model_id or None)
-        raw = await read_body(receive, headers, core.settings.max_body, core.settings.body_timeout)
+        raw = await read_body(receive, headers, core.settings.max_body, timeout)
         large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
         if large:
             self._garbage.add(len(raw))
@@ -232,7 +245,8 @@ class Api:
             turn = keep(self.core.state, pending, endpoint, turn)
         entry.reply = filled.summary()
         if decision.rule is not None:  # replies the real API could not have sent: logged
-            entry.warnings = reply_warnings(view, filled, decision.label, log)
+            # (the rule's label only made when there is a warning to name it in)
+            entry.warnings = reply_warnings(view, filled, lambda: decision.label, log)
         extra = reply_headers(reply)
         ratelimit = ratelimit_headers(self.core.budget, reply, extra, filled.usage.prompt_tokens)
         if view.stream:

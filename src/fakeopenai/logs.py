@@ -29,7 +29,6 @@ MISS_ADVICE = " Fix the request or add a rule that matches it."
 log = logging.getLogger("fakeopenai.requests")
 
 Scope = dict[str, Any]
-Message = dict[str, Any]
 
 
 def describe(method: str, path: str, status: int, millis: float, entry: Entry | None) -> str:
@@ -76,24 +75,18 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = log.isEnabledFor(logging.INFO)  # no console line: no send wrapper
         started = time.perf_counter()
-        status = 0
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         try:
-            await self.app(scope, receive, watch if wanted else send)
+            await self.app(scope, receive, send)
         finally:
             entry: Entry | None = scope.get(ENTRY_KEY)
             if entry is not None:
                 entry.mark("total_ms")  # a no-op unless the response ended unusually
-                if wanted:
+                if log.isEnabledFor(logging.INFO):
                     millis = (time.perf_counter() - started) * 1000
+                    # The status the journal has is the one sent (0: none was): no
+                    # wrapper around every ``send`` to watch for it.
+                    status = entry.status
                     line = describe(scope["method"], scope["path"], status, millis, entry)
                     if _batch is not None:
                         _batch.add(line)

@@ -4,11 +4,14 @@ whatever costs (templates, generated values, large answers) off the event loop."
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.engine import Decision
 from fakeopenai.filled import Filled
+from fakeopenai.generate import TemplateError, fill
+from fakeopenai.generate.schema import UnusableSchema
 from fakeopenai.journal import Entry
 from fakeopenai.respond import ApiError
 from fakeopenai.scenario import Reply
@@ -18,9 +21,6 @@ from fakeopenai.wire.sse import large_body_bytes
 
 def fill_checked(reply: Reply, view: Any, decision: Decision) -> Filled:
     """The filled reply, its failures as the envelopes they deserve."""
-    from fakeopenai.generate import TemplateError, fill
-    from fakeopenai.generate.schema import UnusableSchema
-
     try:
         return fill(reply, view, seed=decision.seed, rule_key=decision.rule_key)
     except UnusableSchema as exc:
@@ -67,6 +67,4 @@ def plain(reply: Reply) -> bool:
 
 def hash_seed(key: str, seed: int | None) -> int:
     """A stable integer from a rule key and seed (``hash()`` is salted per process)."""
-    import zlib
-
     return zlib.crc32(f"{seed}:{key}".encode())

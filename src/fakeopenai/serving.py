@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from fakeopenai.budgets.connections import HEAD_TIMEOUT, MAX_CONNECTIONS, guarded
+from fakeopenai.budgets.connections import BODY_TIMEOUT, HEAD_TIMEOUT, MAX_CONNECTIONS, guarded
 from fakeopenai.errors import ServerStartError
 from fakeopenai.logs import ARRIVED_KEY
 from fakeopenai.stack import LoopFactory, Stack, resolve, run
@@ -93,6 +93,7 @@ def stamping_protocol(
     http: str | None = None,
     head_timeout: float = HEAD_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol (``http``: ``httptools``, ``h11`` or ``auto``; None: as
     ``stack.resolve`` picks, httptools when installed), bounded against slow and broken
@@ -104,26 +105,22 @@ def stamping_protocol(
     are done: timed from there, its ``ttft_ms`` would begin late by all of their work.
     Timed from the read, every one of them keeps its schedule.
     """
-    return _stamping(resolve(http).http, head_timeout, max_connections)
+    return _stamping(resolve(http).http, head_timeout, max_connections, body_timeout)
 
 
 @functools.cache
-def _stamping(http: str, head_timeout: float, max_connections: int) -> type[asyncio.Protocol]:
+def _stamping(
+    http: str, head_timeout: float, max_connections: int, body_timeout: float
+) -> type[asyncio.Protocol]:
     base: type[Any]
     if http == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
-
-    class Stamping(guarded(base, head_timeout, max_connections)):  # type: ignore[misc]
-        def data_received(self, data: bytes) -> None:
-            arrived = time.perf_counter()
-            super().data_received(data)  # builds the scope once a request's head is in
-            scope = getattr(self, "scope", None)
-            if scope is not None:  # (a request whose task has not started yet)
-                scope.setdefault(ARRIVED_KEY, arrived)
-
-    return Stamping
+    protocol: type[asyncio.Protocol] = guarded(
+        base, head_timeout, max_connections, body_timeout, ARRIVED_KEY
+    )
+    return protocol
 
 
 def raise_fd_limit(wanted: int, *, raise_limit: bool = True) -> int:
@@ -162,6 +159,12 @@ def bind(host: str, port: int) -> socket.socket:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ServerStartError(f"fakeopenai: cannot listen on {host}:{port}: {reason}") from None
     return sock
+
+
+def _body_timeout(app: Any) -> float:
+    """The app's ``--body-timeout`` (``Settings.body_timeout``), timed by the server."""
+    core = getattr(getattr(app, "state", None), "core", None)
+    return BODY_TIMEOUT if core is None else float(core.settings.body_timeout)
 
 
 class _QuietCutOff(logging.Filter):
@@ -222,8 +225,13 @@ class ServerThread:
             # typed int by uvicorn, but handed to asyncio.wait_for, which takes seconds
             timeout_graceful_shutdown=GRACE,  # type: ignore[arg-type]
             timeout_keep_alive=30,
+            # Nothing reads the client's address or scheme, so uvicorn's X-Forwarded-* rewrite
+            # (a middleware call per request) would be work for nothing.
+            proxy_headers=False,
             http=stamping_protocol(
-                stack.http, max_connections=raise_fd_limit(MAX_CONNECTIONS, raise_limit=False)
+                stack.http,
+                max_connections=raise_fd_limit(MAX_CONNECTIONS, raise_limit=False),
+                body_timeout=_body_timeout(self.app),
             ),
         )
         self._server = uvicorn.Server(config)

@@ -116,8 +116,14 @@ def uvicorn_server(
         ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
         # A stalled stream (fault: stall_after) must not keep Ctrl+C from stopping us.
         timeout_graceful_shutdown=GRACE_SECONDS,
+        # Nothing reads the client's address or scheme, so uvicorn's X-Forwarded-* rewrite
+        # (a middleware call per request) would be work for nothing.
+        proxy_headers=False,
         http=stamping_protocol(
-            http, head_timeout=bounds[0], max_connections=raise_fd_limit(bounds[1])
+            http,
+            head_timeout=bounds[0],
+            max_connections=raise_fd_limit(bounds[1]),
+            body_timeout=app.state.core.settings.body_timeout,
         ),
     )
     return Server(config)

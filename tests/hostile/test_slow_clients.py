@@ -22,8 +22,8 @@ STACKS = ["h11", "httptools"]
 
 
 class Running:
-    def __init__(self, stack: str) -> None:
-        app = create_app(body_timeout=0.5)
+    def __init__(self, stack: str, *, ours: bool = True) -> None:
+        self.app = app = create_app(body_timeout=0.5)
         self.sock = bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(
@@ -33,7 +33,10 @@ class Running:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
-            http=stamping_protocol(stack, HEAD_TIMEOUT, MAX_CONNECTIONS),
+            # ours: fakeopenai's protocol times the body; else plain uvicorn's, and the app
+            http=stamping_protocol(stack, HEAD_TIMEOUT, MAX_CONNECTIONS, body_timeout=0.5)
+            if ours
+            else stack,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
@@ -116,14 +119,35 @@ def test_connections_past_the_limit_get_503(running: Running) -> None:
     assert _health(running.port) < 1
 
 
-def test_a_slow_body_gets_408(running: Running) -> None:
-    sock = _connect(
-        running.port,
-        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
-        b'content-length: 100\r\n\r\n{"model"',
-    )
+SLOW_HEAD = (
+    b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+    b"content-length: 100\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize("sent", [b'{"model"', b""], ids=["part", "none"])
+def test_a_slow_body_gets_408(running: Running, sent: bytes) -> None:
+    sock = _connect(running.port, SLOW_HEAD + sent)
     answer = _read_all(sock)
     sock.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"did not arrive within 0.5 s" in answer
+    time.sleep(0.1)  # (the handler journals it once its read ends)
+    entry = list(running.app.state.core.journal)[-1]
+    assert entry.status == 408
+    assert entry.error["code"] == "request_timeout"
+    assert not entry.client_disconnected
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_app_times_the_body_under_a_server_not_ours(stack: str) -> None:
+    server = Running(stack, ours=False)
+    try:
+        sock = _connect(server.port, SLOW_HEAD + b'{"model"')
+        answer = _read_all(sock)
+        sock.close()
+    finally:
+        server.stop()
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive within 0.5 s" in answer
 

@@ -111,8 +111,10 @@ class ChatEndpoint:
 def _check_content(message: Mapping[str, Any], index: int) -> None:
     """``content`` is a string or an array of parts; only an assistant message that
     carries tool calls (or a function call) may leave it out or send null."""
-    param = f"messages[{index}].content"
     content = message.get("content")
+    if type(content) is str:  # the usual message, checked first (it runs per message)
+        return
+    param = f"messages[{index}].content"
     if content is None:
         calls = message.get("tool_calls") or message.get("function_call")
         if message["role"] == "assistant" and (calls or "refusal" in message):

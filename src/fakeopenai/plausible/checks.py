@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from fakeopenai.filled import Filled
@@ -145,15 +145,23 @@ def contradictions(view: RequestView, filled: Filled) -> list[str]:
 
 
 def reply_warnings(
-    view: RequestView, filled: Filled, rule: str, log: logging.Logger | None = None
+    view: RequestView,
+    filled: Filled,
+    rule: str | Callable[[], str],
+    log: logging.Logger | None = None,
 ) -> list[str]:
     """Each contradiction as a journal warning naming ``rule`` (``'name' in scenario 's'
-    (file:line)``), each also logged on ``log`` (``fakeopenai serve`` shows them)."""
+    (file:line)``, or what makes it: only asked for when there is something to say),
+    each also logged on ``log`` (``fakeopenai serve`` shows them)."""
     if not (view.tools or filled.tool_calls or filled.extra_choices) and (
         view.response_schema is None
     ):
         return []  # the common case, in a few attribute reads (every matched request)
-    found = [f"fakeopenai: rule {rule} {text}." for text in contradictions(view, filled)]
+    texts = contradictions(view, filled)
+    if not texts:
+        return []
+    name = rule if isinstance(rule, str) else rule()
+    found = [f"fakeopenai: rule {name} {text}." for text in texts]
     if log is not None:
         for warning in found:
             log.warning("%s", warning)

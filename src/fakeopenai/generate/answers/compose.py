@@ -49,9 +49,10 @@ _LONG_ASK = re.compile(
 
 _SMALL_TALK = re.compile(
     r"^\W*(?:(?P<thanks>thanks|thank you|thx|cheers)|hi|hello|hey|hiya|good "
-    r"(?:morning|afternoon|evening))\b[\s\W]*(?:there|again|so much|a lot)?[\s\W]*$",
+    r"(?:morning|afternoon|evening))\b\W*(?:(?:there|again|so much|a lot)\W*)?$",
     re.IGNORECASE,
 )
+SMALL_TALK_CHARS = 80  # longer is not small talk (and never run through the pattern)
 
 
 def size(prompt: str | None) -> tuple[int, int]:
@@ -137,7 +138,11 @@ def compose(fake: Any, style: Style, prompt: str | None) -> str:
     """An answer to ``prompt`` in ``style``, from ``fake`` (seeded by the caller: its
     ``random`` drives every choice, its providers give names, places and numbers)."""
     rng: random.Random = fake.random
-    talk = _SMALL_TALK.match(prompt) if style != "code" and prompt is not None else None
+    talk = (
+        _SMALL_TALK.match(prompt)
+        if style != "code" and prompt is not None and len(prompt) <= SMALL_TALK_CHARS
+        else None
+    )
     if talk:  # "hi" or "thanks" gets a line back
         lines = THANKS if talk.group("thanks") else GREETINGS
         return fill(rng.choice(lines), rng)
