@@ -113,7 +113,13 @@ def _serve(proxy: Any, sock: Any, log_level: str) -> None:
         app,
         log_level="debug" if log_level == "debug" else "warning",
         access_log=False,
+        ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
         timeout_graceful_shutdown=2,
+        # Longer than the 5 s an httpx client (the SDKs') keeps an idle connection:
+        # closing at the same 5 s, a request could meet a connection being closed.
+        timeout_keep_alive=30,
+        # Nothing reads the client's address or scheme (as under ``serve``).
+        proxy_headers=False,
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C after stopping
         uvicorn.Server(config).run(sockets=[sock])
