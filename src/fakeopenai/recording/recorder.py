@@ -13,6 +13,7 @@ exchanges cost one rewrite, not 50 (each a whole file: the n-th grows with n).
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -31,6 +32,17 @@ class Flushable(Protocol):
 _jobs: queue.SimpleQueue[tuple[Callable[[], Any], Flushable, Future[Any]]] = queue.SimpleQueue()
 _started = False
 _lock = threading.Lock()
+
+
+def _forked() -> None:
+    """A forked child has no recorder thread (only the thread that forked lives on): it
+    starts its own, with a queue and a lock of its own."""
+    global _jobs, _started, _lock
+    _jobs, _started, _lock = queue.SimpleQueue(), False, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_forked)
 
 
 async def record(work: Callable[[], T], file: Flushable) -> T:
