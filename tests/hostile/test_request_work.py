@@ -88,3 +88,17 @@ def test_a_greeting_then_a_long_run_of_spaces_is_answered_at_once(
     answer = bounded(served, lambda: client.post("/v1/chat/completions", json=body)).value
     assert answer.status_code == 200
     assert answer.json()["choices"][0]["message"]["content"]
+
+
+def test_a_small_request_continuing_a_large_conversation(
+    served: Served, client: httpx.Client
+) -> None:
+    # 100 bytes of request, 20 MB of stored history put in front of it: the history is
+    # read, counted and matched in a worker thread, as a large body is.
+    items = [{"role": "user", "content": "word " * 200_000} for _ in range(20)]
+    conversation = client.post("/v1/conversations", json={"items": items})
+    assert conversation.status_code == 200, conversation.text
+    body = {"model": "gpt-4o", "input": "hi", "conversation": conversation.json()["id"]}
+    answer = bounded(served, lambda: client.post("/v1/responses", json=body)).value
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["conversation"] == {"id": conversation.json()["id"]}
