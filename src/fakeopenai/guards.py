@@ -65,11 +65,11 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         )
 
 
-def body_timeout(scope: Mapping[str, Any], settings: Settings) -> float | None:
+def body_timeout(scope: Mapping[str, Any], fallback: float = BODY_TIMEOUT) -> float | None:
     """How long ``read_body`` gives a request's body: None when fakeopenai's own server
     times it already (``budgets.connections``: no timer for a body that came with its
-    head), else ``--body-timeout`` (the app under a server that is not ours)."""
-    return None if scope.get(BODY_TIMED) else settings.body_timeout
+    head), else ``fallback`` (``--body-timeout``: the app under a server not ours)."""
+    return None if scope.get(BODY_TIMED) else fallback
 
 
 async def read_body(

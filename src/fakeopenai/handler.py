@@ -100,7 +100,7 @@ class Api:
         try:
             check_declared_size(headers, core.settings.max_body)  # (on any route)
             path = route_path(scope)
-            timeout = body_timeout(scope, core.settings)
+            timeout = body_timeout(scope, core.settings.body_timeout)
             if route(method, path) is None:  # stored responses and conversations, else 404
                 request = (method, path, scope.get("query_string", b""))
                 return await answer_state(core, request, receive, headers, entry, timeout=timeout)

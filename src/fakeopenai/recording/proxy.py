@@ -24,7 +24,7 @@ from time import perf_counter
 from typing import Any
 
 from fakeopenai.faults import close_transport
-from fakeopenai.guards import read_body, route
+from fakeopenai.guards import body_timeout, read_body, route
 from fakeopenai.recording import recorder, upstream
 from fakeopenai.recording.convert import convert
 from fakeopenai.recording.exchange import Exchange, split_arrived
@@ -85,7 +85,7 @@ class RecordingProxy:
         try:
             if routed is None:
                 raise ApiError(404, f"Invalid URL ({scope['method']} {path})")
-            raw = await read_body(receive, headers, MAX_BODY)
+            raw = await read_body(receive, headers, MAX_BODY, body_timeout(scope))
         except ApiError as error:
             await send_error(send, error.status, error.message, error.type)
             return
