@@ -96,6 +96,9 @@ def record(  # noqa: PLR0917 (click passes the options by keyword)
 def _serve(proxy: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
+    from fakeopenai.budgets.connections import MAX_CONNECTIONS
+    from fakeopenai.serving import raise_fd_limit, stamping_protocol
+
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -120,6 +123,9 @@ def _serve(proxy: Any, sock: Any, log_level: str) -> None:
         timeout_keep_alive=30,
         # Nothing reads the client's address or scheme (as under ``serve``).
         proxy_headers=False,
+        # serve's protocol: head and body timeouts, the connection cap, one write per
+        # answer (``serving.stamping_protocol``)
+        http=stamping_protocol(max_connections=raise_fd_limit(MAX_CONNECTIONS)),
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C after stopping
         uvicorn.Server(config).run(sockets=[sock])
