@@ -10,7 +10,13 @@ one. A warm-up round each, then ``--runs`` rounds of each, alternated; the perce
 are over all measured rounds. Each server runs in its own process; the proxy's CPU time
 per piece (recording included) is read from /proc.
 
-    python bench/bench_record.py [--streams 50] [--chunks 50] [--runs 3]
+``--spread MS`` starts the streams evenly over MS milliseconds. At 0 (the default) all
+start at once, and since the upstream paces every stream alike, every stream's n-th
+piece comes in the same millisecond: each passes through the proxy's one event loop
+after the others of its batch (the worst case). Spread over 100 ms, the same 50 streams
+run concurrently with their pieces 2 ms apart, as unsynchronised clients send them.
+
+    python bench/bench_record.py [--streams 50] [--chunks 50] [--runs 3] [--spread 0]
 """
 
 from __future__ import annotations
@@ -119,9 +125,17 @@ def gaps(late: list[float], chunks: int) -> list[float]:
     ]
 
 
-async def round_(url: str, streams: int, chunks: int) -> tuple[list[float], list[float]]:
+async def round_(
+    url: str, streams: int, chunks: int, spread_ms: float = 0.0
+) -> tuple[list[float], list[float]]:
     port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
-    results = await asyncio.gather(*(one(port, chunks) for _ in range(streams)))
+
+    async def nth(i: int) -> tuple[float, list[float]]:
+        if spread_ms:
+            await asyncio.sleep(spread_ms / 1000 * i / streams)
+        return await one(port, chunks)
+
+    results = await asyncio.gather(*(nth(i) for i in range(streams)))
     return [r[0] for r in results], [x for r in results for x in r[1]]
 
 
@@ -144,6 +158,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=50)
     parser.add_argument("--chunks", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spread", type=float, default=0.0, metavar="MS")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-record-"))
     pieces = ", ".join(json.dumps(f" w{i}") for i in range(options.chunks))
@@ -158,12 +173,14 @@ def main() -> None:
     cpu = 0.0
     try:
         for url in (direct_url, proxy_url):  # warm up: imports, connection pools
-            asyncio.run(round_(url, options.streams, options.chunks))
+            asyncio.run(round_(url, options.streams, options.chunks, options.spread))
         time.sleep(0.5)
         for _ in range(options.runs):
             for name, url in (("direct", direct_url), ("proxy", proxy_url)):
                 before = cpu_seconds(proxy.pid)
-                ttfb, late = asyncio.run(round_(url, options.streams, options.chunks))
+                ttfb, late = asyncio.run(
+                    round_(url, options.streams, options.chunks, options.spread)
+                )
                 if name == "proxy":
                     time.sleep(0.5)  # the proxy finishes writing its file
                     cpu += cpu_seconds(proxy.pid) - before
@@ -175,9 +192,10 @@ def main() -> None:
         for proc in (proxy, upstream):
             proc.send_signal(signal.SIGINT)
             proc.wait(10)
+    began = f"started over {options.spread:g} ms" if options.spread else "started at once"
     print(
         f"{options.streams} concurrent streams x {options.chunks} pieces "
-        f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {options.runs} rounds"
+        f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {began}, {options.runs} rounds"
     )
     print(f"{'':24}{'direct':>10}{'proxy':>10}{'added':>10}")
     for key, label in (

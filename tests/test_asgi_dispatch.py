@@ -54,3 +54,27 @@ def test_a_lone_surrogate_in_the_request_still_streams_valid_json() -> None:
     assert answer.status_code == 200 and lines
     assert json.loads(lines[0][len("data: ") :])["model"] == "gpt\ud800"
     assert answer.text.endswith("data: [DONE]\n\n")
+
+
+def test_mounted_under_a_prefix_the_host_guard_and_cors_still_hold() -> None:
+    # A mounted app's scope["path"] keeps the mount prefix: the guards must look below it.
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from fakeopenai.serving import ServerThread
+
+    inner = create_app(cors_origins=["*"])
+    server = ServerThread(Starlette(routes=[Mount("/fake", app=inner)]))
+    server.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}/fake"
+        rebinding = httpx.get(base + "/_fakeopenai/requests", headers={"host": "evil.example"})
+        assert rebinding.status_code == 403
+        assert rebinding.json()["error"]["type"] == "fakeopenai_forbidden_host"
+        read = httpx.get(base + "/_fakeopenai/requests", headers={"origin": "https://x.example"})
+        assert read.status_code == 200 and "access-control-allow-origin" not in read.headers
+        api = httpx.get(base + "/v1/models", headers={"origin": "https://x.example"})
+        assert api.headers["access-control-allow-origin"] == "*"
+    finally:
+        server.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import openai
 import pytest
@@ -79,3 +81,25 @@ def test_api_key_header_is_checked() -> None:
         )
         with pytest.raises(openai.AuthenticationError):
             bad.models.list()
+
+
+def test_a_deployment_outside_the_model_list_is_not_found() -> None:
+    # The SDK sends the model in the body too: the deployment is still checked (SPEC).
+    listed = {"name": "listed", "models": ["gpt-4o"], "rules": [{"reply": {"content": "hi"}}]}
+    with FakeOpenAI(listed) as fake:
+
+        def azure(deployment: str) -> openai.AzureOpenAI:
+            return openai.AzureOpenAI(
+                azure_endpoint=fake.url,
+                api_version=API_VERSION,
+                api_key="k",
+                azure_deployment=deployment,
+                max_retries=0,
+            )
+
+        messages: Any = [{"role": "user", "content": "x"}]
+        with pytest.raises(openai.NotFoundError) as caught:
+            azure("nope").chat.completions.create(model="gpt-4o", messages=messages)
+        assert caught.value.code == "model_not_found"
+        answer = azure("gpt-4o").chat.completions.create(model="gpt-4o", messages=messages)
+        assert answer.choices[0].message.content == "hi"

@@ -168,6 +168,32 @@ def test_previous_response_and_conversation_are_exclusive(client: openai.OpenAI)
         )
 
 
+@pytest.mark.parametrize("items", [[1], [{"role": "user", "content": "x"}] * 21])
+def test_a_refused_new_conversation_keeps_nothing(fake: FakeOpenAI, items: Any) -> None:
+    answer = httpx.post(fake.base_url + "/conversations", json={"items": items})
+    assert answer.status_code == 400
+    assert fake.core.state.counts() == (0, 0)
+
+
+def test_an_item_sent_with_a_null_id_is_given_one(client: openai.OpenAI) -> None:
+    items: Any = [
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "id": None},
+        {"type": "function_call_output", "call_id": "c1", "output": "x", "id": None},
+    ]
+    response = client.responses.create(model="gpt-4o", input=items)
+    stored = client.responses.input_items.list(response.id).data  # (strictly validated)
+    assert all(item.id and item.id.startswith("fc") for item in stored)
+    assert all(getattr(item, "status", None) == "completed" for item in stored)
+
+
+def test_a_response_in_a_conversation_names_it(client: openai.OpenAI) -> None:
+    conversation = client.conversations.create()
+    response = client.responses.create(model="gpt-4o", input="hi", conversation=conversation.id)
+    assert response.conversation is not None and response.conversation.id == conversation.id
+    alone = client.responses.create(model="gpt-4o", input="hi")
+    assert alone.conversation is None
+
+
 def test_reset_clears_the_state(client: openai.OpenAI, fake: FakeOpenAI) -> None:
     client.responses.create(model="gpt-4o", input="hi")
     client.conversations.create()
@@ -199,3 +225,33 @@ def test_a_hundred_thousand_stored_responses_stay_bounded() -> None:
     for n in range(100_000):
         state.keep(StoredResponse({"id": f"resp_{n}", "output": []}, [], None))
     assert state.counts()[0] == state.max_responses == 1_000
+
+
+def test_state_is_bounded_in_bytes_oldest_first() -> None:
+    # A thousand responses of 1 MB prompts would be a gigabyte: the byte bound goes first.
+    from fakeopenai.conversations.store import Conversation
+
+    state = State(max_bytes=3_500_000)
+    big = [{"id": "i", "type": "message", "role": "user", "content": "x" * 1_000_000}]
+    for n in range(5):
+        state.keep(StoredResponse({"id": f"r{n}", "output": []}, big, None))
+    assert state.counts()[0] == 3 and state.response("r1") is None
+    assert state.bytes <= 3_500_000
+    talk = Conversation("c", 0, {})
+    state.open(talk)
+    state.append(talk, [{"id": f"m{n}", "content": "y" * 1_000_000} for n in range(2)])
+    assert state.response("r2") is None and state.response("r4") is not None  # oldest first
+    assert state.bytes <= 3_500_000
+    assert state.remove_item(talk, "m0") and state.close("c") and state.forget("r4")
+    assert state.bytes < 100 and state.counts() == (0, 0)
+
+
+def test_an_item_reference_leaves_the_item_it_names_alone() -> None:
+    from fakeopenai.conversations.store import Conversation
+
+    state = State()
+    talk = Conversation("c", 0, {})
+    state.open(talk)
+    state.append(talk, [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+    state.append(talk, [{"id": "msg_1", "type": "item_reference"}])
+    assert state.items(talk) == [{"id": "msg_1", "type": "message", "role": "user", "content": []}]

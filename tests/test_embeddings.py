@@ -141,3 +141,30 @@ def test_generation_is_fast() -> None:
         vector(f"text {index}", 1, 3072)
     # well under a millisecond each on an idle machine; generous for loaded CI hosts
     assert (time.perf_counter() - started) / 50 < 0.01
+
+
+def test_many_inputs_carry_every_header_and_schema(fake: FakeOpenAI) -> None:
+    # More than 16 inputs are sent vector by vector: still the real answer's headers.
+    body = {"model": "text-embedding-3-small", "input": [f"t{i}" for i in range(40)]}
+    answer = httpx.post(fake.base_url + "/embeddings", json=body)
+    assert answer.status_code == 200 and len(answer.json()["data"]) == 40
+    for name in ("openai-organization", "x-ratelimit-remaining-requests", "x-request-id"):
+        assert name in answer.headers
+    with FakeOpenAI(emit_schema=True) as linked:
+        answer = httpx.post(linked.base_url + "/embeddings", json=body)
+        assert "$schema" in answer.json() and "link" in answer.headers
+
+
+def test_a_client_leaving_many_inputs_stops_their_making(fake: FakeOpenAI) -> None:
+    body = {"model": "text-embedding-3-large", "input": [f"w{i}" for i in range(2048)]}
+    body["encoding_format"] = "float"
+    with (
+        httpx.Client(base_url=fake.base_url, timeout=30) as http,
+        http.stream("POST", "/embeddings", json=body) as answer,
+    ):
+        next(answer.iter_raw())  # the first bytes, then the client goes
+    deadline = time.monotonic() + 5
+    while not fake.requests[-1].client_disconnected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    entry = fake.requests[-1]
+    assert entry.client_disconnected and not entry.completed

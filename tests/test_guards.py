@@ -217,3 +217,20 @@ def test_random_bytes_get_the_envelope(http: httpx.Client, raw: bytes) -> None:
     response = http.post("/v1/chat/completions", content=raw)
     assert response.status_code == 400
     envelope(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/models"),
+        ("POST", "/v1/nonexistent"),
+        ("POST", "/_fakeopenai/reset"),
+        ("GET", "/_fakeopenai/requests"),
+    ],
+)
+def test_a_body_over_max_body_gets_413_on_any_route(method: str, path: str) -> None:
+    # (SPEC §4: "A request body over --max-body bytes (any route) gets 413".)
+    with FakeOpenAI(max_body=1000) as fake:
+        answer = httpx.request(method, fake.url + path, content=b"x" * 5000)
+        assert answer.status_code == 413, answer.text
+        assert "the limit is 1000 bytes" in answer.json()["error"]["message"]

@@ -268,3 +268,20 @@ def test_the_console_names_a_sequence_step_as_the_journal_counts_it() -> None:
     line = describe("POST", "/v1/chat/completions", 200, 3.0, entry)
     assert "-> flaky/retry replies[1] 200" in line  # the second entry of `replies:`
     assert entry.to_dict()["step"] == 1
+
+
+def test_a_body_of_many_short_keys_is_cut_to_its_size() -> None:
+    # 100,000 keys of two-character values: cutting each string would make it grow, and
+    # an object kept every key; now the object ends with a marker key.
+    import json
+
+    from fakeopenai.budgets.bodies import cut_body
+
+    body = {"model": "m", "extra": {f"k{i}": "ab" for i in range(100_000)}}
+    kept = cut_body(body, 10_000)
+    text = json.dumps(kept, ensure_ascii=False)
+    assert 10_000 <= len(text) <= 10_200
+    assert kept["model"] == "m" and kept["extra"]["k0"] == "ab"
+    marker = list(kept["extra"])[-1]
+    assert marker.startswith("...[fakeopenai: ") and marker.endswith(" more keys cut]")
+    assert kept["extra"][marker] is None

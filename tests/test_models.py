@@ -93,3 +93,11 @@ def test_post_to_models_is_an_invalid_url(fake: FakeOpenAI) -> None:
     answer = httpx.post(f"{fake.base_url}/models", json={})
     assert answer.status_code == 404
     assert answer.json()["error"]["message"] == "Invalid URL (POST /v1/models)"
+
+
+def test_a_trailing_slash_is_not_part_of_the_model_id() -> None:
+    import httpx
+
+    with FakeOpenAI() as fake:
+        answer = httpx.get(fake.base_url + "/models/gpt-4o/")
+        assert answer.status_code == 200 and answer.json()["id"] == "gpt-4o"

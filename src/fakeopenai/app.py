@@ -43,6 +43,7 @@ def create_app(
 
     from fakeopenai.control import control_routes
     from fakeopenai.cors import LoopbackHostGuard, cors_middleware
+    from fakeopenai.guards import DeclaredSizeGuard
     from fakeopenai.logs import RequestLog
 
     api: Any = Api(core)
@@ -51,7 +52,11 @@ def create_app(
     app = FakeOpenAIApp(
         RequestLog(api),
         routes=control_routes(core),
-        middleware=[Middleware(RequestLog), Middleware(LoopbackHostGuard)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(LoopbackHostGuard),
+            Middleware(DeclaredSizeGuard, limit=core.settings.max_body),
+        ],
     )
     app.state.core = core
     app.state.warmed = warmed = threading.Event()

@@ -19,7 +19,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fakeopenai.control import PREFIX, ControlError
+from fakeopenai.control import ControlError
+from fakeopenai.dispatch import is_control, route_path
 from fakeopenai.hostnames import is_loopback, is_loopback_host_header
 from fakeopenai.ratelimits.budget import NAMES as RATELIMIT_NAMES
 
@@ -82,7 +83,8 @@ class ApiOnlyCORS:
         self.cors = CORSMiddleware(app, **options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/_fakeopenai"):
+        # (below the mount point: a mounted app's scope["path"] carries the mount prefix)
+        if scope["type"] == "http" and is_control(route_path(scope)):
             await self.app(scope, receive, send)
         else:
             await self.cors(scope, receive, send)
@@ -100,7 +102,7 @@ class LoopbackHostGuard:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+        if scope["type"] == "http" and is_control(route_path(scope)):
             server = scope.get("server") or ("", 0)
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
             if is_loopback(str(server[0])) and not is_loopback_host_header(host):

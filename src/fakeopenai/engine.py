@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from time import perf_counter
 
+from fakeopenai.budgets.regex import DEADLINE as regex_deadline
+from fakeopenai.budgets.regex import REQUEST_BUDGET
 from fakeopenai.explaining import describe
 from fakeopenai.loader import LoadedRule, LoadedScenario
 from fakeopenai.matching import matches
@@ -152,15 +155,20 @@ class Engine:
         return None
 
     def pick(self, view: RequestView) -> Decision:
-        """Choose the reply for ``view``; count the step of a sequence rule."""
+        """Choose the reply for ``view``; count the step of a sequence rule. Its regex
+        searches share one budget (``budgets.regex.REQUEST_BUDGET``)."""
         with self._lock:
             if not self._scenarios and not self._added:
                 return Decision(reply=Reply(), seed=self.seed)  # the embedded default
-            candidates, problem = self._candidates(view)
-            for name, rule, scenario in candidates:
-                if matches(rule.match, view):
-                    return self._answer(name, rule, scenario, view)
-            return Decision(reply=None, miss=self._explain_miss(view, candidates, problem))
+            budget = regex_deadline.set(perf_counter() + REQUEST_BUDGET)
+            try:
+                candidates, problem = self._candidates(view)
+                for name, rule, scenario in candidates:
+                    if matches(rule.match, view):
+                        return self._answer(name, rule, scenario, view)
+                return Decision(reply=None, miss=self._explain_miss(view, candidates, problem))
+            finally:
+                regex_deadline.reset(budget)
 
     def _answer(
         self, name: str, rule: LoadedRule, scenario: LoadedScenario | None, view: RequestView

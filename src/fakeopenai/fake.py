@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeAlias
 
 from fakeopenai.app import create_app
@@ -30,6 +29,7 @@ from fakeopenai.errors import (
 )
 from fakeopenai.journal import Entry
 from fakeopenai.loader import LoadedScenario, load_mapping, load_paths, load_rule
+from fakeopenai.served import Served
 from fakeopenai.serving import START_TIMEOUT, STOP_TIMEOUT, ServerThread
 from fakeopenai.settings import Core, Settings
 
@@ -67,7 +67,7 @@ def load_sources(sources: Sequence[Source]) -> list[LoadedScenario]:
     return loaded
 
 
-class FakeOpenAI:
+class FakeOpenAI(Served):
     """An OpenAI-compatible server on a free loopback port, in a background thread.
 
     ``sources`` are scenario files, folders or mappings (none: generated replies).
@@ -119,16 +119,7 @@ class FakeOpenAI:
         """Whether the server thread is alive."""
         return self._server.running
 
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _left(self, error: BaseException | None) -> None:
         if self.strict and error is None:
             self.check()
 

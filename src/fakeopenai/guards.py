@@ -16,6 +16,7 @@ from pydantic_core import from_json
 from starlette.requests import ClientDisconnect
 
 from fakeopenai.budgets.connections import BODY_TIMED, BODY_TIMEOUT
+from fakeopenai.control import ControlError
 from fakeopenai.respond import ApiError
 from fakeopenai.settings import Settings
 from fakeopenai.wire.errors import (
@@ -30,7 +31,7 @@ from fakeopenai.wire.errors import (
 _ROUTE = re.compile(
     r"^/(?:v1/|openai/v1/|openai/deployments/(?P<deployment>[^/]+)/|openai/)?"
     r"(?P<endpoint>chat/completions|completions|embeddings|responses|models)"
-    r"(?:/(?P<model_id>.+))?/?$"
+    r"(?:/(?P<model_id>.+?))?/?$"  # (lazy: a trailing slash is not part of the id)
 )
 
 
@@ -64,11 +65,11 @@ def check_key(settings: Settings, headers: Mapping[str, str]) -> None:
         )
 
 
-def body_timeout(scope: Mapping[str, Any], settings: Settings) -> float | None:
+def body_timeout(scope: Mapping[str, Any], fallback: float = BODY_TIMEOUT) -> float | None:
     """How long ``read_body`` gives a request's body: None when fakeopenai's own server
     times it already (``budgets.connections``: no timer for a body that came with its
-    head), else ``--body-timeout`` (the app under a server that is not ours)."""
-    return None if scope.get(BODY_TIMED) else settings.body_timeout
+    head), else ``fallback`` (``--body-timeout``: the app under a server not ours)."""
+    return None if scope.get(BODY_TIMED) else fallback
 
 
 async def read_body(
@@ -79,9 +80,7 @@ async def read_body(
     otherwise hold its connection and task for ever; None: the server times it).
 
     Raises Starlette's ``ClientDisconnect`` when the client leaves mid-upload."""
-    declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+    check_declared_size(headers, limit)
     if timeout is None:
         return await _read(receive, limit)
     try:
@@ -112,6 +111,35 @@ async def _read(receive: Any, limit: int) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def check_declared_size(headers: Mapping[str, str], limit: int) -> None:
+    """413 for a request that says it sends more than ``limit`` bytes, on any route
+    (read or not: a body the handler never reads still crosses the wire)."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+
+
+class DeclaredSizeGuard:
+    """ASGI middleware: ``check_declared_size`` for the control API and the inspector
+    (their routes read bodies their own way, or not at all); the 413 as the control API
+    answers errors."""
+
+    def __init__(self, app: Any, /, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            try:
+                check_declared_size(headers, self.limit)
+            except ApiError as error:
+                refusal = ControlError(error.status, error.code or "", error.message)
+                await refusal.response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _too_large(limit: int) -> ApiError:

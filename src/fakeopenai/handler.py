@@ -31,7 +31,15 @@ from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.endpoints.stored import answer_state
 from fakeopenai.engine import Decision, exhausted_error
 from fakeopenai.generate import fixed_text
-from fakeopenai.guards import body_timeout, check_key, masked, parse_json, read_body, route
+from fakeopenai.guards import (
+    body_timeout,
+    check_declared_size,
+    check_key,
+    masked,
+    parse_json,
+    read_body,
+    route,
+)
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
 from fakeopenai.making import body_of, fill_checked, hash_seed, plain
@@ -90,8 +98,9 @@ class Api:
         entry = core.journal.new(method, path, masked(headers), request_id(), arrived)
         scope[ENTRY_KEY] = entry  # for the request log (logs.RequestLog)
         try:
+            check_declared_size(headers, core.settings.max_body)  # (on any route)
             path = route_path(scope)
-            timeout = body_timeout(scope, core.settings)
+            timeout = body_timeout(scope, core.settings.body_timeout)
             if route(method, path) is None:  # stored responses and conversations, else 404
                 request = (method, path, scope.get("query_string", b""))
                 return await answer_state(core, request, receive, headers, entry, timeout=timeout)
@@ -140,7 +149,10 @@ class Api:
 
             return models_response(core, entry, model_id or None)
         raw = await read_body(receive, headers, core.settings.max_body, timeout)
-        large = len(raw) > LARGE_BODY  # a 1 MB prompt takes a second to parse and count
+        # A 1 MB prompt takes a second to parse and count; a small request continuing a
+        # stored conversation brings its whole history along (``prepare``): both are
+        # decided and answered in a worker thread.
+        large = len(raw) > LARGE_BODY or (key == "responses" and _continues(raw))
         if large:
             self._garbage.add(len(raw))
             decided = await anyio.to_thread.run_sync(
@@ -189,6 +201,8 @@ class Api:
         known = core.engine.models
         if known is not None and view.model is not None and view.model not in known:
             raise unknown_model(view.endpoint, view.model)
+        if known is not None and deployment and deployment not in known:
+            raise unknown_model(view.endpoint, deployment)  # (the SDK sends a model too)
         decision = core.engine.pick(view)
         self._record(entry, decision)
         if decision.miss is not None:
@@ -264,18 +278,25 @@ class Api:
                 fault_frame=getattr(endpoint, "fault_frame", None),
             )
         pieces = getattr(endpoint, "pieces", None)
-        if pieces is not None and len(view.inputs) > PIECEWISE_ITEMS and plain(reply):
+        emit_schema = self.core.settings.emit_schema  # ($schema: the whole body at once)
+        many = len(view.inputs) > PIECEWISE_ITEMS
+        if pieces is not None and many and plain(reply) and not emit_schema:
             # 2,048 embeddings: made and sent vector by vector as the client reads them
-            entry.status, entry.completed = 200, True
-            return PiecesBody(pieces(turn), 200, {**base_headers(entry), **extra}, ratelimit)
+            all_headers = {**base_headers(entry), **extra}
+            raw = [*ratelimit, *real_headers(all_headers)]
+            return PiecesBody(pieces(turn), 200, all_headers, raw, entry=entry)
         if offloaded:  # a large answer (2,048 embeddings, n=128) is encoded off the loop too
             encode = functools.partial(body_of, worker=True)
-            body = await anyio.to_thread.run_sync(
-                encode, endpoint, turn, extra, entry, self.core.settings.emit_schema
-            )
+            body = await anyio.to_thread.run_sync(encode, endpoint, turn, extra, entry, emit_schema)
         else:
-            body = body_of(endpoint, turn, extra, entry, self.core.settings.emit_schema)
+            body = body_of(endpoint, turn, extra, entry, emit_schema)
         entry.completed = True
         return json_response(
             body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
         )
+
+
+def _continues(raw: bytes) -> bool:
+    """Whether a Responses body (unparsed) may continue stored state: a look for the
+    keys, so a rare false positive costs a thread hop, never a wrong answer."""
+    return b'"previous_response_id"' in raw or b'"conversation"' in raw

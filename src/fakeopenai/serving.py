@@ -21,6 +21,7 @@ from typing import Any
 import uvicorn
 
 from fakeopenai.budgets.connections import BODY_TIMEOUT, HEAD_TIMEOUT, MAX_CONNECTIONS, guarded
+from fakeopenai.coalescing import CoalescingTransport
 from fakeopenai.errors import ServerStartError
 from fakeopenai.logs import ARRIVED_KEY
 from fakeopenai.stack import LoopFactory, Stack, resolve, run
@@ -117,10 +118,16 @@ def _stamping(
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
-    protocol: type[asyncio.Protocol] = guarded(
-        base, head_timeout, max_connections, body_timeout, ARRIVED_KEY
-    )
-    return protocol
+    bounded = guarded(base, head_timeout, max_connections, body_timeout, ARRIVED_KEY)
+
+    class Protocol(bounded):  # type: ignore[misc,valid-type]
+        """uvicorn's protocol, bounded (``budgets.connections``), each answer in one
+        write (``coalescing``)."""
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(CoalescingTransport(transport, self.loop))
+
+    return Protocol
 
 
 def raise_fd_limit(wanted: int, *, raise_limit: bool = True) -> int:

@@ -58,7 +58,7 @@ def _installed(module: str) -> bool:
 
 
 def _pick(choice: str | None, env: str, choices: tuple[str, ...], fast: str, plain: str) -> str:
-    wanted = (choice or os.environ.get(env) or "auto").strip().lower()
+    wanted = (choice or os.environ.get(env) or "").strip().lower() or "auto"
     if wanted not in choices:
         raise ValueError(
             f"fakeopenai: {env}={wanted!r} is not one of {', '.join(choices)}; "

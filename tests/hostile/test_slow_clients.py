@@ -132,6 +132,8 @@ def test_a_slow_body_gets_408(running: Running, sent: bytes) -> None:
     sock.close()
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive within 0.5 s" in answer
+    request_id = answer.split(b"x-request-id: ", 1)[1].split(b"\r\n", 1)[0]
+    assert len(request_id) == 36 and request_id.startswith(b"req_") and b"0" * 32 not in request_id
     time.sleep(0.1)  # (the handler journals it once its read ends)
     entry = list(running.app.state.core.journal)[-1]
     assert entry.status == 408

@@ -9,7 +9,9 @@ from typing import Any
 import openai
 import pytest
 
+from fakeopenai import FakeOpenAI
 from fakeopenai.recording.redact import REDACTED, Redactor
+from fakeopenai.recording.upstream import Pools
 
 KEY = "sk-proj-SECRET0123456789abcdef"
 
@@ -64,3 +66,45 @@ def test_a_redactor_replaces_headers_and_dotted_paths():
         "messages": [{"role": "user", "name": REDACTED, "content": REDACTED}],
         "input": [REDACTED, "second"],
     }
+
+
+def test_a_cookie_set_for_one_client_never_goes_upstream_with_another(recorder, upstream):
+    upstream.add(
+        {
+            "name": "cookie-setter",
+            "match": {"last_user": "set a cookie"},
+            "reply": {"content": "ok", "headers": {"set-cookie": "__cf_bm=SECRETBM; Path=/"}},
+        }
+    )
+    rec = recorder()
+    raw = rec.client().chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "set a cookie"}]
+    )
+    assert "__cf_bm=SECRETBM" in raw.headers["set-cookie"]  # passed back to its client
+    other = rec.client()
+    for _ in range(Pools.POOLS):  # through each of the proxy's httpx clients in turn
+        other.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+        )
+    assert len(upstream.requests) == 1 + Pools.POOLS
+    assert not [e for e in upstream.requests if "cookie" in {k.lower() for k in e.headers}]
+
+
+def test_redacted_body_paths_are_replaced_inside_recorded_stream_frames(recorder):
+    path = "choices.*.delta.content"  # the streamed text, piece by piece
+    rec = recorder(redact=[path])
+    stream = rec.client().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "once upon"}], stream=True
+    )
+    pieces = [c.choices[0].delta.content for c in stream if c.choices]
+    assert "".join(p or "" for p in pieces) == "Once upon a time, the end."  # the client's
+    text = rec.text()
+    for piece in ("Once", "time", "the end"):  # ("once upon" is the prompt: kept)
+        assert piece not in text
+    assert REDACTED in text
+    with FakeOpenAI(rec.out) as replay:  # still a valid scenario, replaying the pieces
+        again = openai.OpenAI(base_url=replay.base_url, api_key="k").chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "once upon"}], stream=True
+        )
+        replayed = [c.choices[0].delta.content for c in again if c.choices]
+    assert [p for p in replayed if p] == [REDACTED] * len([p for p in pieces if p])

@@ -16,8 +16,12 @@ from typing import Any
 
 CUT = "...[fakeopenai: {count:,} characters cut]"
 CUT_ITEMS = "...[fakeopenai: {count:,} more items cut]"
+CUT_KEYS = "...[fakeopenai: {count:,} more keys cut]"  # a key, its value None
 TOO_DEEP = "<fakeopenai: this body is nested too deeply to show>"
 _SCALAR = 8  # what a number, boolean or null is counted as
+# What JSON adds around a value, counted too (100,000 short keys are mostly quotes and
+# separators): the kept body's JSON stays near ``keep`` characters.
+_QUOTES, _SEPARATOR = 2, 2
 
 
 def cut_text(text: str, keep: int) -> str:
@@ -40,10 +44,11 @@ def cut_body(body: Any, keep: int, cuts: dict[int, str] | None = None) -> Any:
 
 def _cut(value: Any, budget: list[int], cuts: dict[int, str]) -> Any:
     if isinstance(value, str):
-        kept = cut_text(value, max(budget[0], 0))
+        # (a string no longer than the marker stays whole: cut, it would grow)
+        kept = value if len(value) <= len(CUT) else cut_text(value, max(budget[0], 0))
         if kept is not value:
             cuts[id(value)] = kept
-        budget[0] -= len(value)
+        budget[0] -= len(value) + _QUOTES
         return kept
     if isinstance(value, list):
         out: list[Any] = []
@@ -51,12 +56,16 @@ def _cut(value: Any, budget: list[int], cuts: dict[int, str]) -> Any:
             if budget[0] <= 0:
                 out.append(CUT_ITEMS.format(count=len(value) - index))
                 break
+            budget[0] -= _SEPARATOR
             out.append(_cut(item, budget, cuts))
         return out
     if isinstance(value, dict):
         kept_items: dict[str, Any] = {}
-        for key, item in value.items():
-            budget[0] -= len(key)
+        for index, (key, item) in enumerate(value.items()):
+            if budget[0] <= 0:  # a hundred thousand keys: the rest said in one
+                kept_items[CUT_KEYS.format(count=len(value) - index)] = None
+                break
+            budget[0] -= len(key) + _QUOTES + _SEPARATOR + 2  # "key": value,
             kept_items[key] = _cut(item, budget, cuts)
         return kept_items
     budget[0] -= _SCALAR

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from time import perf_counter
 from typing import Any
 
@@ -43,9 +44,19 @@ def _envelope(status: int, reason: str, error: dict[str, Any]) -> bytes:
     body = json.dumps({"error": error}).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n"
+        f"x-request-id: {_ID_SLOT.decode()}\r\n\r\n"
     ).encode()
     return head + body
+
+
+_ID_SLOT = b"req_" + b"0" * 32  # where each answer's own x-request-id goes
+
+
+def stamped(canned: bytes) -> bytes:
+    """A canned answer with an ``x-request-id`` of its own: the API sends one on every
+    response, errors included (WIRE.md §2.5), and clients log it."""
+    return canned.replace(_ID_SLOT, b"req_" + secrets.token_hex(16).encode(), 1)
 
 
 TIMED_OUT = _response(
@@ -98,7 +109,7 @@ def guarded(
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             if len(self.connections) > max_connections:
-                transport.write(BUSY)
+                transport.write(stamped(BUSY))
                 transport.close()
                 return
             self._arm(partial=False)
@@ -140,7 +151,7 @@ def guarded(
                 or not cycle.response_started
                 or (cycle.response_complete and not cycle.more_body)
             ):
-                self.transport.write(MALFORMED)
+                self.transport.write(stamped(MALFORMED))
             if cycle is not None and not cycle.response_complete:
                 cycle.disconnected = True  # its handler's sends are dropped from now on
                 cycle.message_event.set()
@@ -169,7 +180,7 @@ def guarded(
                 return
             cycle.scope[BODY_TIMED_OUT] = body_timeout  # (the handler journals a 408)
             if not cycle.response_started:
-                self.transport.write(too_late)
+                self.transport.write(stamped(too_late))
             self.transport.close()  # the handler's read ends: a disconnect
 
         def _timed_out(self) -> None:
@@ -178,7 +189,7 @@ def guarded(
             if self.transport.is_closing() or (cycle is not None and not cycle.response_complete):
                 return
             if self._partial:
-                self.transport.write(TIMED_OUT)
+                self.transport.write(stamped(TIMED_OUT))
             self.transport.close()
 
     return Guarded

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+from contextvars import ContextVar
+from time import perf_counter
 from typing import Any
 
 import regex
@@ -30,6 +32,13 @@ MAX_UNROLLED = 100_000  # pattern nodes once counted repeats are unrolled
 # on 2 cores), and other threads of this process working at once use up the same budget
 # (a search then gets its share of it). A sane search takes microseconds.
 SEARCH_TIMEOUT = 0.02
+# Seconds all the searches made for one request share (``Engine.pick``: matching, and
+# explaining a miss): ``any_message`` searches every message, so a budget per search
+# alone let 1,200 messages take 1,200 of them.
+REQUEST_BUDGET = 0.05
+# The ``perf_counter()`` by which this request's searches must be done (None: no
+# request budget; a search gets its own timeout only).
+DEADLINE: ContextVar[float | None] = ContextVar("fakeopenai_regex_deadline", default=None)
 
 
 class RegexBudgetExceeded(FakeOpenAIError):
@@ -88,10 +97,20 @@ def unrolled(nodes: Any, cap: int = MAX_UNROLLED) -> int:
 
 
 def search(pattern: str, text: str, timeout: float = SEARCH_TIMEOUT) -> bool:
-    """Whether ``pattern`` is found in ``text``; ``RegexBudgetExceeded`` past ``timeout``."""
+    """Whether ``pattern`` is found in ``text``; ``RegexBudgetExceeded`` past ``timeout``
+    or past the request's ``DEADLINE``, whichever comes first."""
+    budget = timeout
+    deadline = DEADLINE.get()
+    if deadline is not None:
+        left = deadline - perf_counter()
+        if left < timeout:
+            budget = REQUEST_BUDGET  # (the budget named when it runs out)
+            if left <= 0:
+                raise RegexBudgetExceeded(pattern, text, budget)
+            timeout = left
     try:
         return compile_regex(pattern).search(text, timeout=timeout) is not None
     except TimeoutError:
-        raise RegexBudgetExceeded(pattern, text, timeout) from None
+        raise RegexBudgetExceeded(pattern, text, budget) from None
     except ValueError as exc:  # ``re`` accepted it at load, ``regex`` does not
         raise FakeOpenAIError(f"fakeopenai: {exc}") from None

@@ -48,9 +48,10 @@ def stored_item(item: Any) -> dict[str, Any]:
             "content": _parts(role, item.get("content")),
         }
         return stored
-    stored = {"id": item.get("id") or ids.item_id(_PREFIXES.get(str(kind), "item_")), **item}
-    if kind in ("function_call", "function_call_output"):
-        stored.setdefault("status", "completed")
+    # (the request's keys first, then the id: an "id": null sent is given one)
+    stored = {**item, "id": item.get("id") or ids.item_id(_PREFIXES.get(str(kind), "item_"))}
+    if kind in ("function_call", "function_call_output") and not stored.get("status"):
+        stored["status"] = "completed"
     return stored
 
 

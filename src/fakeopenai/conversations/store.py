@@ -5,8 +5,11 @@ conversation until deleted. A fake that did the same would grow without end unde
 long-running ``fakeopenai serve``, so each kind is bounded and the oldest goes first:
 at most ``MAX_RESPONSES`` responses, ``MAX_CONVERSATIONS`` conversations, and
 ``MAX_ITEMS`` items per conversation (its oldest items go, as the real API's
-``truncation: auto`` drops the start of a long conversation). A request that names an
-evicted response or conversation gets the same 404/400 as an unknown one.
+``truncation: auto`` drops the start of a long conversation), and ``MAX_BYTES`` of
+stored text in all (a thousand responses of 1 MB prompts would be a gigabyte): past it
+the oldest responses go first, then the oldest conversations, never the newest of each.
+A request that names an evicted response or conversation gets the same 404/400 as an
+unknown one.
 
 The server thread writes and the test thread or control API may read or reset, so one
 lock guards both maps. Stored values are treated as immutable once stored.
@@ -22,6 +25,20 @@ from typing import Any
 MAX_RESPONSES = 1_000
 MAX_CONVERSATIONS = 100
 MAX_ITEMS = 1_000
+MAX_BYTES = 256 * 1024 * 1024  # stored text, estimated by ``size_of``
+_SCALAR = 8  # what a number, boolean or null is counted as
+
+
+def size_of(value: Any) -> int:
+    """About how many bytes a stored JSON value holds: its strings' lengths, and a few
+    bytes a key or scalar (a walk over the structure: a long string costs no more)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(key) + size_of(item) for key, item in value.items()) + _SCALAR
+    if isinstance(value, list):
+        return sum(size_of(item) for item in value) + _SCALAR
+    return _SCALAR
 
 
 @dataclass
@@ -32,6 +49,7 @@ class StoredResponse:
     response: dict[str, Any]
     input_items: list[dict[str, Any]]
     previous: str | None = None
+    size: int = 0  # (set when kept: ``size_of`` the response and its input)
 
 
 @dataclass
@@ -42,6 +60,7 @@ class Conversation:
     created_at: int
     metadata: dict[str, Any]
     items: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    size: int = 0  # ``size_of`` its items, kept up to date by ``State``
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -60,20 +79,40 @@ class State:
         max_responses: int = MAX_RESPONSES,
         max_conversations: int = MAX_CONVERSATIONS,
         max_items: int = MAX_ITEMS,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         self.lock = threading.Lock()
         self.max_responses = max_responses
         self.max_conversations = max_conversations
         self.max_items = max_items
+        self.max_bytes = max_bytes
         self._responses: OrderedDict[str, StoredResponse] = OrderedDict()
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        """What the stored responses and conversations hold (``size_of`` estimates)."""
+        return self._bytes
+
+    def _evict(self) -> None:
+        """Past ``max_bytes``: the oldest responses, then the oldest conversations (the
+        newest of each stays). Called with the lock held."""
+        while self._bytes > self.max_bytes and len(self._responses) > 1:
+            self._bytes -= self._responses.popitem(last=False)[1].size
+        while self._bytes > self.max_bytes and len(self._conversations) > 1:
+            self._bytes -= self._conversations.popitem(last=False)[1].size
 
     # responses
     def keep(self, stored: StoredResponse) -> None:
+        stored.size = size_of(stored.input_items) + size_of(stored.response)
         with self.lock:
+            old = self._responses.pop(stored.response["id"], None)
+            self._bytes += stored.size - (old.size if old else 0)
             self._responses[stored.response["id"]] = stored
             while len(self._responses) > self.max_responses:
-                self._responses.popitem(last=False)
+                self._bytes -= self._responses.popitem(last=False)[1].size
+            self._evict()
 
     def response(self, response_id: str) -> StoredResponse | None:
         with self.lock:
@@ -81,7 +120,10 @@ class State:
 
     def forget(self, response_id: str) -> bool:
         with self.lock:
-            return self._responses.pop(response_id, None) is not None
+            gone = self._responses.pop(response_id, None)
+            if gone is not None:
+                self._bytes -= gone.size
+            return gone is not None
 
     def history(self, response_id: str) -> list[dict[str, Any]] | None:
         """Every item before a response's successor: the chain's inputs and outputs,
@@ -107,8 +149,9 @@ class State:
     def open(self, conversation: Conversation) -> None:
         with self.lock:
             self._conversations[conversation.id] = conversation
+            self._bytes += conversation.size
             while len(self._conversations) > self.max_conversations:
-                self._conversations.popitem(last=False)
+                self._bytes -= self._conversations.popitem(last=False)[1].size
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         with self.lock:
@@ -116,16 +159,31 @@ class State:
 
     def close(self, conversation_id: str) -> bool:
         with self.lock:
-            return self._conversations.pop(conversation_id, None) is not None
+            gone = self._conversations.pop(conversation_id, None)
+            if gone is not None:
+                self._bytes -= gone.size
+            return gone is not None
 
     def append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
         """Add items (each with its ``id``) to a conversation, dropping its oldest past
         ``max_items``."""
+        sizes = [size_of(item) for item in items]
         with self.lock:
-            for item in items:
+            held = conversation.id in self._conversations  # (else: counted when opened)
+            before = conversation.size
+            for item, size in zip(items, sizes, strict=True):
+                if item.get("type") == "item_reference" and item["id"] in conversation.items:
+                    continue  # it names an item the conversation holds: not a new one
+                replaced = conversation.items.pop(item["id"], None)
+                if replaced is not None:
+                    conversation.size -= size_of(replaced)
                 conversation.items[item["id"]] = item
+                conversation.size += size
             while len(conversation.items) > self.max_items:
-                conversation.items.popitem(last=False)
+                conversation.size -= size_of(conversation.items.popitem(last=False)[1])
+            if held:
+                self._bytes += conversation.size - before
+                self._evict()
 
     def items(self, conversation: Conversation) -> list[dict[str, Any]]:
         with self.lock:
@@ -133,13 +191,21 @@ class State:
 
     def remove_item(self, conversation: Conversation, item_id: str) -> bool:
         with self.lock:
-            return conversation.items.pop(item_id, None) is not None
+            gone = conversation.items.pop(item_id, None)
+            if gone is None:
+                return False
+            size = size_of(gone)
+            conversation.size -= size
+            if conversation.id in self._conversations:
+                self._bytes -= size
+            return True
 
     def clear(self) -> None:
         """Forget every response and conversation (``reset()``, ``POST /_fakeopenai/reset``)."""
         with self.lock:
             self._responses.clear()
             self._conversations.clear()
+            self._bytes = 0
 
     def counts(self) -> tuple[int, int]:
         """(stored responses, conversations), for health and tests."""

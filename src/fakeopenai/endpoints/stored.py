@@ -16,6 +16,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio.to_thread
+
+from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.conversations.history import conversation_not_found
 from fakeopenai.conversations.items import page, stored_input
 from fakeopenai.conversations.store import Conversation
@@ -25,6 +28,7 @@ from fakeopenai.journal import Entry
 from fakeopenai.respond import Answer, ApiError, json_response
 from fakeopenai.settings import Core
 from fakeopenai.wire import ids
+from fakeopenai.wire.sse import body_bytes
 
 _PREFIX = r"^/(?:v1/|openai/v1/|openai/deployments/[^/]+/|openai/)?"
 _RESPONSE = re.compile(_PREFIX + r"responses/(?P<id>[^/]+)(?P<items>/input_items)?/?$")
@@ -121,11 +125,11 @@ async def _conversations(
         if method != "POST":
             return None
         data = await body()
-        new = Conversation(
-            ids.item_id("conv_"), int(time.time()), _metadata(data, required=False) or {}
-        )
+        metadata = _metadata(data, required=False) or {}
+        items = _new_items(data, required=False)  # (checked before anything is kept)
+        new = Conversation(ids.item_id("conv_"), int(time.time()), metadata)
         state.open(new)
-        state.append(new, _new_items(data, required=False))
+        state.append(new, items)
         return new.wire()
     conversation = state.conversation(conversation_id)
     if conversation is None:
@@ -202,12 +206,18 @@ async def answer_state(
     check_key(core.settings, headers)
 
     async def body() -> dict[str, Any]:
-        parsed = parse_json(await read_body(receive, headers, core.settings.max_body, timeout))
-        entry.body = parsed
+        raw = await read_body(receive, headers, core.settings.max_body, timeout)
+        if len(raw) > LARGE_BODY:  # (a 30 MB item list: seconds of parsing)
+            parsed = await anyio.to_thread.run_sync(parse_json, raw)
+        else:
+            parsed = parse_json(raw)
+        core.journal.keep_body(entry, parsed, len(raw))  # cut and counted, as any body
         return parsed
 
     entry.endpoint = routed[0]
     answer = await answer_stored(core, method, routed, query, body)
     if answer is None:
         raise ApiError(404, f"Invalid URL ({method} {path})")
-    return json_response(answer, entry)
+    # Encoded in a worker thread: a page of stored items may hold megabytes of input.
+    # These routes are not the hot path; the thread's ~0.1 ms buys a loop never held.
+    return json_response(await anyio.to_thread.run_sync(body_bytes, answer), entry)

@@ -83,7 +83,7 @@ def _pieces(text: str) -> Iterator[tuple[str, int]]:
 SLICE = 8192  # characters counted by one ``_count`` call in a long text
 _CUT = re.compile(r"(?<=\S) (?=\S)")
 CACHED_TEXT = 4096  # characters: longer texts are counted afresh, never kept
-COUNTED_TEXT = 200_000  # characters counted exactly; past them, the rate so far is used
+COUNTED_TEXT = 50_000  # characters counted exactly; past them, the rate so far is used
 
 
 def count_tokens(text: str) -> int:

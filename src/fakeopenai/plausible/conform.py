@@ -17,6 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 MAX_DEPTH = 64  # levels of nesting checked (deeper values pass unchecked)
+# Schema nodes visited per check. ``$ref`` in every branch of an ``anyOf`` doubles the
+# work per level (``{"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}``: 2^64 visits), and the
+# schema comes from the request; past this the value passes unchecked (a warning is
+# advice, never worth a frozen server).
+MAX_STEPS = 10_000
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -53,9 +58,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+class _OutOfSteps(Exception):
+    """The check visited ``MAX_STEPS`` schema nodes: it gives up, finding nothing."""
+
+
 class _Checker:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
+        self.steps = MAX_STEPS
 
     def resolve(self, ref: str) -> Any:
         if ref == "#":
@@ -71,6 +81,9 @@ class _Checker:
     def check(self, value: Any, schema: Any, path: str, depth: int) -> str | None:
         if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
             return None  # true / {} / too deep: anything goes
+        self.steps -= 1
+        if self.steps < 0:
+            raise _OutOfSteps
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith("#"):
             problem = self.check(value, self.resolve(ref), path, depth + 1)
@@ -202,5 +215,9 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def violation(value: Any, schema: Mapping[str, Any]) -> str | None:
-    """Where and how ``value`` breaks ``schema`` (``at $.path: ...``), or None."""
-    return _Checker(schema).check(value, schema, "$", 0)
+    """Where and how ``value`` breaks ``schema`` (``at $.path: ...``), or None (also
+    when checking would take more than ``MAX_STEPS`` steps)."""
+    try:
+        return _Checker(schema).check(value, schema, "$", 0)
+    except _OutOfSteps:
+        return None

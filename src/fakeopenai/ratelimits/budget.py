@@ -53,7 +53,8 @@ def milliseconds(ms: int) -> str:
         return f"{ms}ms" if ms > 0 else "0s"
     hours, ms = divmod(ms, 3_600_000)
     minutes, ms = divmod(ms, 60_000)
-    secs = f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+    whole, milli = divmod(ms, 1000)  # (integer steps: no float formatting per answer)
+    secs = f"{whole}.{milli:03d}".rstrip("0") if milli else str(whole)
     if hours:
         return f"{hours}h{minutes}m{secs}s"
     if minutes:

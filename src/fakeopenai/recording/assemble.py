@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fakeopenai.recording.exchange import Frame
@@ -89,40 +89,54 @@ def chat_body(body: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+class _Chunks:
+    """A Chat or legacy completions stream's chunks: choice 0 of each (a reply scripts
+    one choice), and the last ``model`` and ``usage`` they named."""
+
+    def __init__(self, frames: Sequence[Frame]) -> None:
+        self.frames = frames
+        self.model: Any = None
+        self.usage: Any = None
+
+    def first_choices(self) -> Iterator[dict[str, Any]]:
+        for frame in self.frames:
+            chunk = frame.json()
+            if not isinstance(chunk, dict):
+                continue
+            self.model = chunk.get("model") or self.model
+            self.usage = chunk.get("usage") or self.usage
+            for choice in chunk.get("choices") or []:
+                if choice.get("index", 0) == 0:
+                    yield choice
+
+
 def chat_stream(frames: Sequence[Frame]) -> dict[str, Any]:
     """``chat.completion.chunk`` frames → the reply, with the text pieces as ``chunks``."""
     pieces: list[str] = []
     refusal: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
-    finish = usage = model = None
-    for frame in frames:
-        chunk = frame.json()
-        if not isinstance(chunk, dict):
-            continue
-        model = chunk.get("model") or model
-        usage = chunk.get("usage") or usage
-        for choice in chunk.get("choices") or []:
-            if choice.get("index", 0) != 0:
-                continue
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                pieces.append(delta["content"])
-            if delta.get("refusal"):
-                refusal.append(delta["refusal"])
-            for call in delta.get("tool_calls") or []:
-                slot = calls.setdefault(call.get("index", 0), {"name": "", "args": "", "id": None})
-                function = call.get("function") or {}
-                slot["id"] = call.get("id") or slot["id"]
-                slot["name"] += function.get("name") or ""
-                slot["args"] += function.get("arguments") or ""
-            finish = choice.get("finish_reason") or finish
+    finish = None
+    chunks = _Chunks(frames)
+    for choice in chunks.first_choices():
+        delta = choice.get("delta") or {}
+        if delta.get("content"):
+            pieces.append(delta["content"])
+        if delta.get("refusal"):
+            refusal.append(delta["refusal"])
+        for call in delta.get("tool_calls") or []:
+            slot = calls.setdefault(call.get("index", 0), {"name": "", "args": "", "id": None})
+            function = call.get("function") or {}
+            slot["id"] = call.get("id") or slot["id"]
+            slot["name"] += function.get("name") or ""
+            slot["args"] += function.get("arguments") or ""
+        finish = choice.get("finish_reason") or finish
     return _reply(
         chunks=pieces,
         refusal="".join(refusal),
         tool_calls=[_call(c["name"], c["args"], c["id"]) for _, c in sorted(calls.items())],
         finish_reason=_finish(finish),
-        usage=usage_of(usage),
-        model=model,
+        usage=usage_of(chunks.usage),
+        model=chunks.model,
     )
 
 
@@ -186,19 +200,14 @@ def completions_body(body: dict[str, Any]) -> dict[str, Any]:
 def completions_stream(frames: Sequence[Frame]) -> dict[str, Any]:
     """Legacy completion chunks → the reply with ``chunks``."""
     pieces: list[str] = []
-    finish = usage = model = None
-    for frame in frames:
-        chunk = frame.json()
-        if not isinstance(chunk, dict):
-            continue
-        model = chunk.get("model") or model
-        usage = chunk.get("usage") or usage
-        for choice in chunk.get("choices") or []:
-            if choice.get("index", 0) == 0:
-                if choice.get("text"):
-                    pieces.append(choice["text"])
-                finish = choice.get("finish_reason") or finish
-    return _reply(chunks=pieces, finish_reason=_finish(finish), usage=usage_of(usage), model=model)
+    finish = None
+    chunks = _Chunks(frames)
+    for choice in chunks.first_choices():
+        if choice.get("text"):
+            pieces.append(choice["text"])
+        finish = choice.get("finish_reason") or finish
+    usage = usage_of(chunks.usage)
+    return _reply(chunks=pieces, finish_reason=_finish(finish), usage=usage, model=chunks.model)
 
 
 def embeddings_body(body: dict[str, Any]) -> dict[str, Any]:

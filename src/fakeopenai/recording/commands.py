@@ -14,6 +14,7 @@ INSTALL_HINT = (
     "Install the extra: pip install 'pytest-fakeopenai[record]'"
 )
 DEFAULT_OUT = "scenarios/recorded.yaml"
+SWITCH_INTERVAL = 0.001  # seconds (CPython's default: 0.005)
 
 
 def need_httpx() -> None:
@@ -95,6 +96,9 @@ def record(  # noqa: PLR0917 (click passes the options by keyword)
 def _serve(proxy: Any, sock: Any, log_level: str) -> None:
     import uvicorn
 
+    from fakeopenai.budgets.connections import MAX_CONNECTIONS
+    from fakeopenai.serving import raise_fd_limit, stamping_protocol
+
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -112,7 +116,16 @@ def _serve(proxy: Any, sock: Any, log_level: str) -> None:
         app,
         log_level="debug" if log_level == "debug" else "warning",
         access_log=False,
+        ws="none",  # (no WebSocket routes: and importing websockets takes ~0.3 s)
         timeout_graceful_shutdown=2,
+        # Longer than the 5 s an httpx client (the SDKs') keeps an idle connection:
+        # closing at the same 5 s, a request could meet a connection being closed.
+        timeout_keep_alive=30,
+        # Nothing reads the client's address or scheme (as under ``serve``).
+        proxy_headers=False,
+        # serve's protocol: head and body timeouts, the connection cap, one write per
+        # answer (``serving.stamping_protocol``)
+        http=stamping_protocol(max_connections=raise_fd_limit(MAX_CONNECTIONS)),
     )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C after stopping
         uvicorn.Server(config).run(sockets=[sock])
@@ -121,7 +134,9 @@ def _serve(proxy: Any, sock: Any, log_level: str) -> None:
 def _settle() -> None:
     """This process only proxies: what is alive at start-up lives as long as it does, so
     it leaves the garbage collector's care (fewer, shorter pauses in every stream; see
-    ``serving.settle_heap``)."""
+    ``serving.settle_heap``). And the GIL changes hands every 1 ms, not 5: the recorder
+    thread's work (``recorder``) is CPU under the GIL, and a piece that arrives while it
+    runs waits for the loop to get the GIL back, up to one switch interval."""
     import gc
 
     from fakeopenai.serving import YOUNG_THRESHOLD
@@ -130,6 +145,7 @@ def _settle() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 @click.command(name="import")

@@ -118,6 +118,16 @@ def parse_event(text: str, at_ms: float = 0.0) -> Frame | None:
     return Frame("\n".join(data), at_ms, event)
 
 
+def split_arrived(arrived: list[tuple[float, bytes]], started: float, end_ms: float) -> list[Frame]:
+    """A stream's chunks as they came ((``perf_counter()``, bytes)) → its frames, each
+    timed in ms after ``started``; the stream ended at ``end_ms``."""
+    splitter = SseSplitter()
+    frames: list[Frame] = []
+    for at, chunk in arrived:
+        frames.extend(splitter.feed(chunk, (at - started) * 1000))
+    return frames + splitter.close(end_ms)
+
+
 def split_body(body: str) -> list[Frame]:
     """A whole recorded SSE body (a cassette's) → its frames, untimed."""
     splitter = SseSplitter()

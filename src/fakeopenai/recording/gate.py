@@ -13,7 +13,7 @@ from typing import Any
 
 from fakeopenai.dispatch import route_path
 from fakeopenai.fake import FakeOpenAI
-from fakeopenai.guards import masked, read_body, route
+from fakeopenai.guards import body_timeout, masked, read_body, route
 from fakeopenai.handler import ENDPOINTS
 from fakeopenai.matching import matches
 from fakeopenai.recording.exchange import Exchange
@@ -66,7 +66,9 @@ class Gate:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            raw = await read_body(receive, headers, self.core.settings.max_body)
+            settings = self.core.settings
+            timeout = body_timeout(scope, settings.body_timeout)
+            raw = await read_body(receive, headers, settings.max_body, timeout)
         except Exception:  # too large, or the client left: the API handler answers that
             await self.api(scope, _replay(b"", receive), send)
             return

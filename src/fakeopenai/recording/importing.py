@@ -51,6 +51,8 @@ def import_cassettes(paths: list[str], recording: RecordingFile) -> tuple[int, l
             redactor.note_headers(header_map(interaction["request"].get("headers")))
             exchange.request = redactor.body(exchange.request)
             exchange.body = redactor.body(exchange.body)
+            for frame in exchange.frames:
+                frame.data = redactor.frame(frame.data)
             recorded = convert(exchange)
             if recorded.key is None and not recorded.models:
                 notes.append(f"{where}: {recorded.note}")

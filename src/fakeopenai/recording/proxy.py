@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
 from fakeopenai.faults import close_transport
-from fakeopenai.guards import read_body, route
-from fakeopenai.recording import upstream
+from fakeopenai.guards import body_timeout, read_body, route
+from fakeopenai.recording import recorder, upstream
 from fakeopenai.recording.convert import convert
-from fakeopenai.recording.exchange import Exchange, SseSplitter
+from fakeopenai.recording.exchange import Exchange, split_arrived
 from fakeopenai.recording.passthrough import ClientWatch, ended, json_of, send_error
 from fakeopenai.recording.recfile import RecordingFile
 from fakeopenai.respond import ApiError
@@ -35,6 +37,24 @@ log = logging.getLogger("fakeopenai.record")
 Recorded = Callable[[Exchange, str | None], None]
 UPSTREAM_ERROR = "fakeopenai_upstream_error"
 MAX_BODY = 32 * 1024 * 1024
+# Chunks as they came: (perf_counter() on arrival, bytes).
+Arrived = list[tuple[float, bytes]]
+
+
+@dataclass
+class _Call:
+    """One request on its way: what the client sent, and where its answer goes."""
+
+    scope: Any
+    receive: Any
+    send: Any
+    routed: tuple[str, str | None, str | None]  # (endpoint, deployment, model id)
+    raw: bytes
+    headers: dict[str, str]
+    on_recorded: Recorded | None
+    url: str = ""
+    started: float = 0.0  # perf_counter() when the request went upstream
+    name: str | None = None  # the rule it was recorded as
 
 
 class RecordingProxy:
@@ -65,7 +85,7 @@ class RecordingProxy:
         try:
             if routed is None:
                 raise ApiError(404, f"Invalid URL ({scope['method']} {path})")
-            raw = await read_body(receive, headers, MAX_BODY)
+            raw = await read_body(receive, headers, MAX_BODY, body_timeout(scope))
         except ApiError as error:
             await send_error(send, error.status, error.message, error.type)
             return
@@ -87,7 +107,9 @@ class RecordingProxy:
         with self._idle:
             self._busy += 1
         try:
-            return await self._forward(scope, receive, send, routed, raw, headers, on_recorded)
+            call = _Call(scope, receive, send, routed, raw, headers, on_recorded)
+            await self._forward(call)
+            return call.name
         finally:
             with self._idle:
                 self._busy -= 1
@@ -105,143 +127,94 @@ class RecordingProxy:
         """Close the httpx clients of the running loop."""
         await self._pools.aclose()
 
-    async def _forward(  # noqa: PLR0917
-        self,
-        scope: Any,
-        receive: Any,
-        send: Any,
-        routed: tuple[str, str | None, str | None],
-        raw: bytes,
-        headers: dict[str, str],
-        on_recorded: Recorded | None,
-    ) -> str | None:
-        endpoint, deployment, model_id = routed
+    async def _forward(self, call: _Call) -> None:
+        endpoint, deployment, model_id = call.routed
         rest = f"models/{model_id}" if model_id else endpoint
-        query = scope.get("query_string", b"").decode("latin-1")
-        url = upstream.target(self.upstream_url, rest, query, deployment)
-        self.recording.redactor.note_headers(headers)
+        query = call.scope.get("query_string", b"").decode("latin-1")
+        call.url = upstream.target(self.upstream_url, rest, query, deployment)
+        self.recording.redactor.note_headers(call.headers)
         if self.key:
             self.recording.redactor.secrets.add(self.key)
         client = self._client()  # (the first one builds the pools: not timed)
-        started = perf_counter()
-        watch = ClientWatch(receive)
+        call.started = perf_counter()
+        watch = ClientWatch(call.receive)
         try:
-            return await self._exchange(
-                client, scope, send, receive, watch, routed, raw, headers, url, started, on_recorded
-            )
+            await self._exchange(client, call, watch)
         except asyncio.CancelledError:
             if not watch.left.is_set():
                 raise  # not ours: the server is stopping
             log.info("fakeopenai: the client left before the answer was whole: not recorded")
-            return None
         finally:
             watch.stop()
 
-    async def _exchange(  # noqa: PLR0917
-        self,
-        client: Any,
-        scope: Any,
-        send: Any,
-        receive: Any,
-        watch: ClientWatch,
-        routed: tuple[str, str | None, str | None],
-        raw: bytes,
-        headers: dict[str, str],
-        url: str,
-        started: float,
-        on_recorded: Recorded | None,
-    ) -> str | None:
-        endpoint, deployment, model_id = routed
-        redactor = self.recording.redactor
+    async def _exchange(self, client: Any, call: _Call, watch: ClientWatch) -> None:
+        endpoint, deployment, model_id = call.routed
         try:
             request = client.build_request(
-                scope["method"],
-                url,
-                headers=upstream.request_headers(headers, self.key),
-                content=upstream.request_body(raw, deployment, self.upstream_url) or None,
+                call.scope["method"],
+                call.url,
+                headers=upstream.request_headers(call.headers, self.key),
+                content=upstream.request_body(call.raw, deployment, self.upstream_url) or None,
             )
             response = await client.send(request, stream=True)
         except Exception as exc:
-            if not upstream.is_transport_error(exc):
-                raise
-            message = redactor.scrub(upstream.reason(exc, url))
-            log.warning("%s (nothing recorded)", message)
-            await send_error(send, 502, message, UPSTREAM_ERROR)
-            return None
+            await self._unreachable(call, exc)
+            return
         exchange = Exchange(
-            scope["method"],
+            call.scope["method"],
             endpoint,
-            json_of(raw, redactor),
+            None,  # the request body is parsed in the recorder thread
             response.status_code,
             upstream.lower_headers(response),
             deployment=deployment,
             model_id=model_id,
-            first_ms=(perf_counter() - started) * 1000,
+            first_ms=(perf_counter() - call.started) * 1000,
         )
-        names: list[str | None] = []
-
-        async def record() -> None:
-            """Recorded before the client gets the last byte: when a client's call
-            returns, its exchange is in the file. (A thread: writing the file must not
-            hold up the other streams.)"""
-            names.append(await asyncio.to_thread(self._record, exchange, scope, on_recorded))
-
         try:
             if exchange.streamed:
-                await self._stream(response, exchange, started, receive, send, record, watch)
+                await self._stream(response, exchange, call, watch)
             else:
-                await self._whole(response, exchange, started, send, url, record, watch)
+                await self._whole(response, exchange, call, watch)
         finally:
             watch.armed = False
             await response.aclose()
-        return names[0] if names else None
 
-    async def _whole(  # noqa: PLR0917
-        self,
-        response: Any,
-        exchange: Exchange,
-        started: float,
-        send: Any,
-        url: str,
-        record: Callable[[], Awaitable[None]],
-        watch: ClientWatch,
+    async def _unreachable(self, call: _Call, exc: Exception) -> None:
+        """The upstream failed before the answer was whole: a 502, nothing recorded."""
+        if not upstream.is_transport_error(exc):
+            raise exc
+        message = self.recording.redactor.scrub(upstream.reason(exc, call.url))
+        log.warning("%s (nothing recorded)", message)
+        await send_error(call.send, 502, message, UPSTREAM_ERROR)
+
+    async def _whole(
+        self, response: Any, exchange: Exchange, call: _Call, watch: ClientWatch
     ) -> None:
         try:
             body = await response.aread()
         except Exception as exc:
-            if not upstream.is_transport_error(exc):
-                raise
-            message = self.recording.redactor.scrub(upstream.reason(exc, url))
-            log.warning("%s (nothing recorded)", message)
-            await send_error(send, 502, message, UPSTREAM_ERROR)
+            await self._unreachable(call, exc)
             return
         watch.armed = False  # the answer is whole: it is recorded, client or not
-        exchange.total_ms = (perf_counter() - started) * 1000
-        exchange.body = json_of(body, self.recording.redactor)
+        exchange.total_ms = (perf_counter() - call.started) * 1000
         out = [*upstream.response_headers(response), (b"content-length", b"%d" % len(body))]
-        await record()
-        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-        await send({"type": "http.response.body", "body": body})
+        await self._record(call, exchange, body=body)
+        start = {"type": "http.response.start", "status": response.status_code, "headers": out}
+        await call.send(start)
+        await call.send({"type": "http.response.body", "body": body})
 
-    async def _stream(  # noqa: PLR0917
-        self,
-        response: Any,
-        exchange: Exchange,
-        started: float,
-        receive: Any,
-        send: Any,
-        record: Callable[[], Awaitable[None]],
-        watch: ClientWatch,
+    async def _stream(
+        self, response: Any, exchange: Exchange, call: _Call, watch: ClientWatch
     ) -> None:
         """Pass the stream through as it comes; record it unless the client left first."""
-        left = watch.left
-        splitter = SseSplitter()
-        arrived: list[tuple[float, bytes]] = []
+        left, send = watch.left, call.send
+        arrived: Arrived = []
         status, out = response.status_code, upstream.response_headers(response)
         try:
             await send({"type": "http.response.start", "status": status, "headers": out})
-            # The hot path: pass each chunk on and note when it came; parse it later.
-            # (Raw bytes when the upstream did not compress: no decoder in the way.)
+            # The hot path: pass each chunk on and note when it came; the recorder thread
+            # parses them afterwards. (Raw bytes when the upstream did not compress: no
+            # decoder in the way.)
             compressed = "content-encoding" in response.headers
             chunks = response.aiter_bytes() if compressed else response.aiter_raw()
             try:
@@ -260,33 +233,61 @@ class RecordingProxy:
                     raise
                 exchange.complete = False
             watch.armed = False
-            for at, chunk in arrived:
-                exchange.frames.extend(splitter.feed(chunk, (at - started) * 1000))
-            now = (perf_counter() - started) * 1000
-            exchange.frames.extend(splitter.close(now))
-            exchange.total_ms = now
-            # A client may hang up as soon as it has the last frame ([DONE], or
-            # response.completed): that stream was whole, and is recorded.
-            if left.is_set() and not ended(exchange):
-                log.info("fakeopenai: the client left mid-stream: that exchange is not recorded")
-                return
-            await record()
+            exchange.total_ms = (perf_counter() - call.started) * 1000
+            await self._record(call, exchange, arrived=arrived, left=left.is_set())
             if left.is_set():
                 return
             if exchange.complete:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             # The upstream dropped the stream: so do we, and return once the server has
             # seen the connection go (else it logs an unfinished response).
-            elif close_transport(receive):
+            elif close_transport(call.receive):
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(left.wait(), 1.0)
         except OSError:  # the client went while its stream was being finished
             pass
 
-    def _record(self, exchange: Exchange, scope: Any, on_recorded: Recorded | None) -> str | None:
+    async def _record(
+        self,
+        call: _Call,
+        exchange: Exchange,
+        *,
+        body: bytes | None = None,
+        arrived: Arrived | None = None,
+        left: bool = False,
+    ) -> None:
+        """Recorded before the client gets the last byte: when a client's call returns,
+        its exchange is in the file. Off the loop: the other streams' pieces go on."""
+        work = functools.partial(self._recorded, call, exchange, body, arrived, left)
+        await recorder.record(work, self.recording)
+
+    def _recorded(
+        self,
+        call: _Call,
+        exchange: Exchange,
+        body: bytes | None,
+        arrived: Arrived | None,
+        left: bool,
+    ) -> None:
+        """(The recorder thread.) The bodies are parsed and a stream's chunks become its
+        frames here, not on the loop: the loop only passes bytes on."""
+        redactor = self.recording.redactor
+        exchange.request = json_of(call.raw, redactor)
+        if body is not None:
+            exchange.body = json_of(body, redactor)
+        if arrived is not None:
+            exchange.frames = split_arrived(arrived, call.started, exchange.total_ms or 0.0)
+            for frame in exchange.frames:
+                frame.data = redactor.frame(frame.data)
+            # A client may hang up as soon as it has the last frame ([DONE], or
+            # response.completed): that stream was whole, and is recorded.
+            if left and not ended(exchange):
+                log.info("fakeopenai: the client left mid-stream: that exchange is not recorded")
+                return
         recorded = convert(exchange, timing=self.timing)
-        name = self.recording.add(recorded)
-        what = f"as rule {name!r}" if name else recorded.note or "models noted"
+        call.name = self.recording.add(recorded, write=False)  # (the recorder writes)
+        what = f"as rule {call.name!r}" if call.name else recorded.note or "models noted"
+        scope = call.scope
         log.info(
             "fakeopenai: %s %s -> %d recorded %s",
             scope["method"],
@@ -294,6 +295,5 @@ class RecordingProxy:
             exchange.status,
             what,
         )
-        if on_recorded is not None:
-            on_recorded(exchange, name)
-        return name
+        if call.on_recorded is not None:
+            call.on_recorded(exchange, call.name)

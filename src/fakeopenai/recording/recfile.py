@@ -81,8 +81,9 @@ class RecordingFile:
             self.rules.append(rule)
             self._texts.append(self._render(rule))
 
-    def add(self, recorded: Recorded) -> str | None:
-        """Add one exchange and rewrite the file; the rule's name (None: no rule)."""
+    def add(self, recorded: Recorded, *, write: bool = True) -> str | None:
+        """Add one exchange and rewrite the file (``write=False``: at the next
+        ``flush``); the rule's name (None: no rule)."""
         with self._lock:
             new_models = [m for m in recorded.models if m not in self.models]
             self.models.extend(new_models)
@@ -93,8 +94,15 @@ class RecordingFile:
                 return None
             self._version += 1
             version = self._version
-        self._flush(version)
+        if write:
+            self._flush(version)
         return name
+
+    def flush(self) -> None:
+        """Write the file if anything was added since it was last written."""
+        with self._lock:
+            version = self._version
+        self._flush(version)
 
     def _add_rule(self, recorded: Recorded) -> str:
         reply = _ordered(recorded.reply, _REPLY_ORDER)

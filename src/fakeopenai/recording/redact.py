@@ -6,6 +6,7 @@ Pure functions over plain data; the proxy and the cassette importer both use the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -60,6 +61,17 @@ class Redactor:
             _redact_path(copied, path)
         return self.scrub(copied)
 
+    def frame(self, data: str) -> str:
+        """A stream frame's JSON data with every ``--redact`` path replaced (and the
+        secrets seen scrubbed); ``[DONE]`` and other text as it was."""
+        if not self.paths:
+            return data
+        try:
+            value = json.loads(data)
+        except ValueError:
+            return data
+        return json.dumps(self.body(value), ensure_ascii=False)
+
     def scrub(self, value: Any) -> Any:
         """``value`` with every remembered secret removed from every string in it."""
         if not self.secrets:
@@ -93,11 +105,17 @@ def _redact_path(node: Any, path: list[str]) -> None:
             if i < len(node):
                 if rest:
                     _redact_path(node[i], rest)
-                else:
+                elif _hides(node[i]):
                     node[i] = REDACTED
         return
     if isinstance(node, dict) and head in node:
         if rest:
             _redact_path(node[head], rest)
-        else:
+        elif _hides(node[head]):
             node[head] = REDACTED
+
+
+def _hides(value: Any) -> bool:
+    """Whether replacing ``value`` hides anything: null and "" stay (a stream's role
+    chunk has ``content: ""``; made "[redacted]", it would add text to the replay)."""
+    return value is not None and value != ""

@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 
 from fakeopenai.recording.proxy import RecordingProxy
 from fakeopenai.recording.recfile import RecordingFile
 from fakeopenai.recording.redact import Redactor
+from fakeopenai.served import Served
 from fakeopenai.serving import ServerThread
 
 
-class RecordingServer:
+class RecordingServer(Served):
     """Record what clients send to ``.base_url`` (and ``upstream`` answers) into ``out``.
 
     ``key`` replaces the clients' key upstream; ``redact`` names further headers or
@@ -65,14 +65,3 @@ class RecordingServer:
         """Stop serving, once the exchanges under way are recorded."""
         self.wait_idle()
         self._server.stop()
-
-    def __enter__(self) -> RecordingServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

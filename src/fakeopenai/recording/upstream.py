@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -25,15 +26,34 @@ _BACK_HOP = frozenset(
 )
 
 
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing. The clients are shared by every client of the
+    proxy: a cookie one of them was given (the real API sets ``__cf_bm``) must not go
+    upstream with another's requests. Each client's own ``Cookie`` header is forwarded
+    as sent, and ``Set-Cookie`` passed back to it. (Keeping none also spares each
+    answer's headers a trip through ``http.cookiejar``.)"""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
 def client(verify: Any = True) -> httpx.AsyncClient:
     """A pooled client for the proxy's event loop: long reads (a model can think for
-    minutes), a quick connect, no redirects (an API answers, it does not redirect).
-    ``verify``: an SSL context to share (building one reads the CA bundle: ~0.1 s)."""
+    minutes), a quick connect, no redirects (an API answers, it does not redirect), no
+    cookie jar. ``verify``: an SSL context to share (building one reads the CA bundle:
+    ~0.1 s)."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(600.0, connect=10.0),
-        limits=httpx.Limits(max_connections=256, max_keepalive_connections=16),
+        # An idle connection is dropped after 4 s: sooner than the 5 s uvicorn's servers
+        # (``fakeopenai serve`` among them) and Node's keep one. At httpx's default, also
+        # 5 s, a request could go out on a connection the upstream was closing that very
+        # moment and fail with a ReadError (a 502 for the client, nothing recorded).
+        limits=httpx.Limits(
+            max_connections=256, max_keepalive_connections=16, keepalive_expiry=4.0
+        ),
         follow_redirects=False,
         verify=verify,
+        cookies=_NoCookies(),
     )
 
 

@@ -131,6 +131,13 @@ def echoed_settings(request: Mapping[str, Any], family: Family) -> dict[str, Any
     settings["reasoning"] = _reasoning(request, family)
     metadata = request.get("metadata")
     settings["metadata"] = dict(metadata) if isinstance(metadata, Mapping) else {}
+    # A response made in a conversation names it ({"id": ...}: the SDK's
+    # ``Response.conversation``), whether the request gave the id or the object.
+    conversation = request.get("conversation")
+    if isinstance(conversation, Mapping):
+        conversation = conversation.get("id")
+    if isinstance(conversation, str):
+        settings["conversation"] = {"id": conversation}
     return settings
 
 

@@ -49,13 +49,12 @@ _LONG_ASK = re.compile(
 
 _SMALL_TALK = re.compile(
     r"^\W*(?:(?P<thanks>thanks|thank you|thx|cheers)|hi|hello|hey|hiya|good "
-    r"(?:morning|afternoon|evening))\b[\s\W]*(?:there|again|so much|a lot)?[\s\W]*$",
+    r"(?:morning|afternoon|evening))\b\W*(?:(?:there|again|so much|a lot)\W*)?$",
     re.IGNORECASE,
 )
-# Bounds on what is read of a prompt (characters): a greeting longer than this is not
-# small talk (the pattern backtracks over a long run of symbols: 250 ms for a 1 MB one),
-# and a prompt longer than that is a long one.
-SMALL_TALK_CHARS = 200
+SMALL_TALK_CHARS = 80  # longer is not small talk (and never run through the pattern)
+# A prompt longer than this (characters) is a long one, whatever its words: ``size``
+# reads no more of it.
 LONG_PROMPT = 10_000
 
 
@@ -146,9 +145,11 @@ def compose(fake: Any, style: Style, prompt: str | None) -> str:
     """An answer to ``prompt`` in ``style``, from ``fake`` (seeded by the caller: its
     ``random`` drives every choice, its providers give names, places and numbers)."""
     rng: random.Random = fake.random
-    talk = None
-    if style != "code" and prompt is not None and len(prompt) <= SMALL_TALK_CHARS:
-        talk = _SMALL_TALK.match(prompt)
+    talk = (
+        _SMALL_TALK.match(prompt)
+        if style != "code" and prompt is not None and len(prompt) <= SMALL_TALK_CHARS
+        else None
+    )
     if talk:  # "hi" or "thanks" gets a line back
         lines = THANKS if talk.group("thanks") else GREETINGS
         return fill(rng.choice(lines), rng)
