@@ -114,12 +114,13 @@ class LineBatch:
         self._due = False
 
     def add(self, line: str) -> None:
-        now = time.time()
-        if int(now) != self._second:
-            self._second = int(now)
-            self._stamp = time.strftime("%H:%M:%S", time.localtime(now))
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._stamp = time.strftime("%H:%M:%S ", time.localtime(now))
+        kept = self._stamp + printable(line) + "\n"
         with self._lock:
-            self._lines.append(f"{self._stamp} {printable(line)}\n")
+            self._lines.append(kept)
         if not self._due:
             try:
                 asyncio.get_running_loop().call_later(self.DELAY, self.flush)
@@ -158,6 +159,8 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 
 def printable(text: str) -> str:
     """``text`` with every control character written as an escape (``\x1b``, ``\n``)."""
+    if _UNSAFE.search(text) is None:  # (the usual line: a search is cheaper than a sub)
+        return text
     return _UNSAFE.sub(lambda found: repr(found[0])[1:-1], text)
 
 
