@@ -9,7 +9,9 @@ request and answers the same chat.completion. In one run, side by side:
   a ``JSONResponse`` of the completion and the headers fakeopenai sends) on plain
   uvicorn (h11, asyncio) and on the fast stack (httptools, uvloop);
 - ``fakeopenai``: ``fakeopenai serve SCENARIO --no-delay`` as installed (its default
-  stack and options, its line per request going to /dev/null), a scripted reply;
+  stack and options, its line per request going to /dev/null), a scripted reply; and
+  again with ``--log-level warning`` (no line per request), as the peers run at their
+  quietest;
 - with ``PEERS=1``, each peer that installs (``bench/peers.py``): aimock, fakellm,
   stubllm, llmock, scripted to the same reply;
 - streams: a 100-piece zero-delay chat stream from fakeopenai against a bare Starlette
@@ -47,6 +49,8 @@ from bench_pacing import cpu_seconds
 HERE = Path(__file__).resolve().parent
 
 SERVER_CPU, CLIENT_CPU = "0", "1"
+# fakeopenai without its console line per request, as the peers run (their quietest)
+QUIET = "fakeopenai, --log-level warning"
 BODY = json.dumps(
     {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 )
@@ -223,6 +227,9 @@ def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
     ]
     port = free_port()
     found.append(Server("fakeopenai as installed", [*fake, "--port", str(port)], port))
+    port = free_port()
+    quiet = [*fake, "--log-level", "warning", "--port", str(port)]
+    found.append(Server(QUIET, quiet, port))
     if peers:
         from peers import peer_servers
 
@@ -252,13 +259,13 @@ def report(found: list[Server], connections: int) -> None:
     by = {s.label: s for s in found}
     fake = by["fakeopenai as installed"]
     print("ratios:")
-    for label, base in by.items():
-        if base is fake or not base.rate or "stream" in label or "SSE" in label:
-            continue
-        if "--workers" in label:
-            continue
-        cpu = (fake.cpu / fake.requests - base.cpu / base.requests) * 1e6
-        print(f"  fakeopenai / {label:42} {fake.rate / base.rate:5.2f}x  (CPU/req {cpu:+.0f} us)")
+    bases = [s for s in found if s.rate and s.pinned and "stream" not in s.label]
+    bases = [s for s in bases if "SSE" not in s.label and not s.label.startswith("fakeopenai")]
+    for name, ours in (("fakeopenai", fake), ("fakeopenai, quiet", by.get(QUIET))):
+        for base in bases if ours is not None and ours.rate else ():
+            cpu = (ours.cpu / ours.requests - base.cpu / base.requests) * 1e6
+            ratio = ours.rate / base.rate
+            print(f"  {name} / {base.label:42} {ratio:5.2f}x  (CPU/req {cpu:+.0f} us)")
     stream, sse = by.get("fakeopenai stream"), by.get("bare Starlette SSE, fast")
     if stream is not None and sse is not None and sse.rate:
         print(f"  fakeopenai stream / bare Starlette SSE (fast)  {stream.rate / sse.rate:5.2f}x")
