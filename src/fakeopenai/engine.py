@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from time import perf_counter
 
-from fakeopenai.budgets.regex import DEADLINE as regex_deadline
+from fakeopenai.budgets.regex import LEFT as regex_left
 from fakeopenai.budgets.regex import REQUEST_BUDGET
 from fakeopenai.explaining import describe
 from fakeopenai.loader import LoadedRule, LoadedScenario
@@ -160,7 +159,7 @@ class Engine:
         with self._lock:
             if not self._scenarios and not self._added:
                 return Decision(reply=Reply(), seed=self.seed)  # the embedded default
-            budget = regex_deadline.set(perf_counter() + REQUEST_BUDGET)
+            budget = regex_left.set([REQUEST_BUDGET])
             try:
                 candidates, problem = self._candidates(view)
                 for name, rule, scenario in candidates:
@@ -168,7 +167,7 @@ class Engine:
                         return self._answer(name, rule, scenario, view)
                 return Decision(reply=None, miss=self._explain_miss(view, candidates, problem))
             finally:
-                regex_deadline.reset(budget)
+                regex_left.reset(budget)
 
     def _answer(
         self, name: str, rule: LoadedRule, scenario: LoadedScenario | None, view: RequestView

@@ -15,7 +15,7 @@ import functools
 import importlib
 import sys
 from contextvars import ContextVar
-from time import perf_counter
+from time import thread_time
 from typing import Any
 
 import regex
@@ -36,9 +36,11 @@ SEARCH_TIMEOUT = 0.02
 # explaining a miss): ``any_message`` searches every message, so a budget per search
 # alone let 1,200 messages take 1,200 of them.
 REQUEST_BUDGET = 0.05
-# The ``perf_counter()`` by which this request's searches must be done (None: no
-# request budget; a search gets its own timeout only).
-DEADLINE: ContextVar[float | None] = ContextVar("fakeopenai_regex_deadline", default=None)
+# What is left of this request's budget, in seconds of this thread's CPU time spent
+# searching (None: no request budget; a search gets its own timeout only). CPU time, not
+# a wall-clock deadline: on a loaded machine the scheduler's delays would otherwise use
+# up a benign request's budget and answer it with a 500.
+LEFT: ContextVar[list[float] | None] = ContextVar("fakeopenai_regex_left", default=None)
 
 
 class RegexBudgetExceeded(FakeOpenAIError):
@@ -98,19 +100,21 @@ def unrolled(nodes: Any, cap: int = MAX_UNROLLED) -> int:
 
 def search(pattern: str, text: str, timeout: float = SEARCH_TIMEOUT) -> bool:
     """Whether ``pattern`` is found in ``text``; ``RegexBudgetExceeded`` past ``timeout``
-    or past the request's ``DEADLINE``, whichever comes first."""
+    or past what is ``LEFT`` of the request's budget, whichever comes first."""
     budget = timeout
-    deadline = DEADLINE.get()
-    if deadline is not None:
-        left = deadline - perf_counter()
-        if left < timeout:
-            budget = REQUEST_BUDGET  # (the budget named when it runs out)
-            if left <= 0:
-                raise RegexBudgetExceeded(pattern, text, budget)
-            timeout = left
+    left = LEFT.get()
+    if left is not None and left[0] < timeout:
+        budget = REQUEST_BUDGET  # (the budget named when it runs out)
+        if left[0] <= 0:
+            raise RegexBudgetExceeded(pattern, text, budget)
+        timeout = left[0]
+    started = thread_time()
     try:
         return compile_regex(pattern).search(text, timeout=timeout) is not None
     except TimeoutError:
         raise RegexBudgetExceeded(pattern, text, budget) from None
     except ValueError as exc:  # ``re`` accepted it at load, ``regex`` does not
         raise FakeOpenAIError(f"fakeopenai: {exc}") from None
+    finally:
+        if left is not None:
+            left[0] -= thread_time() - started
