@@ -133,7 +133,7 @@ def guarded(
                 if now.more_body:  # and not all of its body: the rest must follow in time
                     self._disarm_body()
                     self._body_timer = self.loop.call_later(body_timeout, self._body_late)
-            elif self._body_timer is not None and not now.more_body:
+            elif self._body_timer is not None and (now is None or not now.more_body):
                 self._disarm_body()  # the body is in
             elif (cycle is None or cycle.response_complete) and not self.transport.is_closing():
                 self._arm(partial=True)  # part of a head: the rest must follow in time
