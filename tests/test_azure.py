@@ -13,14 +13,14 @@ from fakeopenai import FakeOpenAI
 API_VERSION = "2024-10-21"
 
 
+def azure_client(url: str, **options: Any) -> openai.AzureOpenAI:
+    """An Azure client of the fake at ``url`` (``options``: more client arguments)."""
+    return openai.AzureOpenAI(azure_endpoint=url, api_version=API_VERSION, **options)
+
+
 @pytest.fixture
 def azure(fake: FakeOpenAI) -> openai.AzureOpenAI:
-    return openai.AzureOpenAI(
-        azure_endpoint=fake.url,
-        api_version=API_VERSION,
-        api_key="azure-key",
-        _strict_response_validation=True,
-    )
+    return azure_client(fake.url, api_key="azure-key", _strict_response_validation=True)
 
 
 def test_chat_on_the_deployment_path(azure: openai.AzureOpenAI, fake: FakeOpenAI) -> None:
@@ -87,19 +87,11 @@ def test_a_deployment_outside_the_model_list_is_not_found() -> None:
     # The SDK sends the model in the body too: the deployment is still checked (SPEC).
     listed = {"name": "listed", "models": ["gpt-4o"], "rules": [{"reply": {"content": "hi"}}]}
     with FakeOpenAI(listed) as fake:
-
-        def azure(deployment: str) -> openai.AzureOpenAI:
-            return openai.AzureOpenAI(
-                azure_endpoint=fake.url,
-                api_version=API_VERSION,
-                api_key="k",
-                azure_deployment=deployment,
-                max_retries=0,
-            )
-
         messages: Any = [{"role": "user", "content": "x"}]
+        nope = azure_client(fake.url, api_key="k", azure_deployment="nope", max_retries=0)
         with pytest.raises(openai.NotFoundError) as caught:
-            azure("nope").chat.completions.create(model="gpt-4o", messages=messages)
+            nope.chat.completions.create(model="gpt-4o", messages=messages)
         assert caught.value.code == "model_not_found"
-        answer = azure("gpt-4o").chat.completions.create(model="gpt-4o", messages=messages)
+        listed_one = azure_client(fake.url, api_key="k", azure_deployment="gpt-4o")
+        answer = listed_one.chat.completions.create(model="gpt-4o", messages=messages)
         assert answer.choices[0].message.content == "hi"
