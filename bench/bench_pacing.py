@@ -63,7 +63,8 @@ def serve(scenario: str) -> None:
     import uvicorn
 
     from fakeopenai import create_app
-    from fakeopenai.serving import bind, settle_heap, stamping_protocol
+    from fakeopenai.heap import settle_heap
+    from fakeopenai.serving import bind, stamping_protocol
 
     sock = bind("127.0.0.1", 0)
     app = create_app(scenario)
@@ -84,8 +85,9 @@ def serve_bare(chunks: int) -> None:
     from starlette.responses import StreamingResponse
     from starlette.routing import Route
 
+    from fakeopenai.heap import YOUNG_THRESHOLD
     from fakeopenai.logs import ARRIVED_KEY
-    from fakeopenai.serving import YOUNG_THRESHOLD, bind, stamping_protocol
+    from fakeopenai.serving import bind, stamping_protocol
 
     opener = b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n'
     piece = b'data: {"choices":[{"index":0,"delta":{"content":"w%d "}}]}\n\n'
@@ -105,7 +107,7 @@ def serve_bare(chunks: int) -> None:
 
         return StreamingResponse(on_time(), media_type="text/event-stream")
 
-    # The collector tuned as fakeopenai serve tunes it (serving.settle_heap), so the
+    # The collector tuned as fakeopenai serve tunes it (heap.settle_heap), so the
     # comparison is of the servers, not of their garbage collection settings.
     gc.collect()
     gc.freeze()

@@ -6,12 +6,12 @@ import gc
 import subprocess
 import sys
 
-from fakeopenai.serving import YOUNG_THRESHOLD
+from fakeopenai.heap import YOUNG_THRESHOLD
 
 SCRIPT = """
 import gc
 from fakeopenai import create_app
-from fakeopenai.serving import settle_heap
+from fakeopenai.heap import settle_heap
 before = gc.get_threshold()[0]
 app = create_app()
 settle_heap(app).join(timeout=30)

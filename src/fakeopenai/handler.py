@@ -20,7 +20,7 @@ from fakeopenai.budgets.connections import BODY_TIMED_OUT, late_body
 from fakeopenai.budgets.garbage import GarbageBound
 from fakeopenai.budgets.limits import LARGE_BODY
 from fakeopenai.budgets.regex import RegexBudgetExceeded
-from fakeopenai.conversations.history import Pending, keep, prepare
+from fakeopenai.conversations.history import Pending, keep, may_continue, prepare
 from fakeopenai.dispatch import route_path
 from fakeopenai.endpoints import Endpoint, Turn
 from fakeopenai.endpoints.chat import ChatEndpoint
@@ -43,12 +43,12 @@ from fakeopenai.guards import (
 from fakeopenai.journal import Entry
 from fakeopenai.logs import ARRIVED_KEY, ENTRY_KEY
 from fakeopenai.making import body_of, fill_checked, hash_seed, plain
+from fakeopenai.piecewise import PiecesBody
 from fakeopenai.plausible import reply_warnings
 from fakeopenai.respond import (
     Answer,
     ApiError,
     JsonBody,
-    PiecesBody,
     base_headers,
     encode_headers,
     error_response,
@@ -152,7 +152,7 @@ class Api:
         # A 1 MB prompt takes a second to parse and count; a small request continuing a
         # stored conversation brings its whole history along (``prepare``): both are
         # decided and answered in a worker thread.
-        large = len(raw) > LARGE_BODY or (key == "responses" and _continues(raw))
+        large = len(raw) > LARGE_BODY or (key == "responses" and may_continue(raw))
         if large:
             self._garbage.add(len(raw))
             decided = await anyio.to_thread.run_sync(
@@ -294,9 +294,3 @@ class Api:
         return json_response(
             body, entry, 200, extra, latency=latency, fault=reply.fault, raw=ratelimit
         )
-
-
-def _continues(raw: bytes) -> bool:
-    """Whether a Responses body (unparsed) may continue stored state: a look for the
-    keys, so a rare false positive costs a thread hop, never a wrong answer."""
-    return b'"previous_response_id"' in raw or b'"conversation"' in raw

@@ -46,8 +46,8 @@ def serve_here(
     (``budgets.connections``). ``parent``: the pid of the ``--workers`` parent, whose
     death stops this worker too."""
     from fakeopenai.app import create_app
+    from fakeopenai.heap import settle_heap, tame_malloc
     from fakeopenai.logs import flush_console
-    from fakeopenai.serving import settle_heap, tame_malloc
 
     app = create_app(core=core)
     app.state.stack = stack

@@ -2,7 +2,7 @@
 
 A large body that ends up in a reference cycle (an exception's traceback holds the frame
 that parsed it) waits for the garbage collector, and ``fakeopenai serve`` collects
-seldom (``serving.settle_heap``): in a soak, 1 MB prompts piled up by the hundred.
+seldom (``heap.settle_heap``): in a soak, 1 MB prompts piled up by the hundred.
 ``GarbageBound`` runs a full collection after every ``COLLECT_AFTER`` bytes of large
 bodies, which bounds that garbage to about as much.
 """

@@ -102,6 +102,12 @@ def prepare(
     return {**body, "input": history + own}, pending
 
 
+def may_continue(raw: bytes) -> bool:
+    """Whether a Responses body (still unparsed) may continue stored state: a look for
+    the keys, so a rare false positive costs a thread hop, never a wrong answer."""
+    return b'"previous_response_id"' in raw or b'"conversation"' in raw
+
+
 def _answers_a_call(items: list[dict[str, Any]]) -> None:
     calls = {item.get("call_id") for item in items if item.get("type") == "function_call"}
     for item in items:

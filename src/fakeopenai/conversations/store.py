@@ -98,10 +98,21 @@ class State:
     def _evict(self) -> None:
         """Past ``max_bytes``: the oldest responses, then the oldest conversations (the
         newest of each stays). Called with the lock held."""
-        while self._bytes > self.max_bytes and len(self._responses) > 1:
-            self._bytes -= self._responses.popitem(last=False)[1].size
-        while self._bytes > self.max_bytes and len(self._conversations) > 1:
-            self._bytes -= self._conversations.popitem(last=False)[1].size
+        for table in (self._responses, self._conversations):
+            while self._bytes > self.max_bytes and len(table) > 1:
+                self._bytes -= table.popitem(last=False)[1].size
+
+    def _shed(self, table: OrderedDict[str, Any], most: int) -> None:
+        """Drop ``table``'s oldest past ``most`` entries (lock held)."""
+        while len(table) > most:
+            self._bytes -= table.popitem(last=False)[1].size
+
+    def _drop(self, table: OrderedDict[str, Any], key: str) -> bool:
+        with self.lock:
+            gone = table.pop(key, None)
+            if gone is not None:
+                self._bytes -= gone.size
+            return gone is not None
 
     # responses
     def keep(self, stored: StoredResponse) -> None:
@@ -110,8 +121,7 @@ class State:
             old = self._responses.pop(stored.response["id"], None)
             self._bytes += stored.size - (old.size if old else 0)
             self._responses[stored.response["id"]] = stored
-            while len(self._responses) > self.max_responses:
-                self._bytes -= self._responses.popitem(last=False)[1].size
+            self._shed(self._responses, self.max_responses)
             self._evict()
 
     def response(self, response_id: str) -> StoredResponse | None:
@@ -119,11 +129,7 @@ class State:
             return self._responses.get(response_id)
 
     def forget(self, response_id: str) -> bool:
-        with self.lock:
-            gone = self._responses.pop(response_id, None)
-            if gone is not None:
-                self._bytes -= gone.size
-            return gone is not None
+        return self._drop(self._responses, response_id)
 
     def history(self, response_id: str) -> list[dict[str, Any]] | None:
         """Every item before a response's successor: the chain's inputs and outputs,
@@ -150,19 +156,14 @@ class State:
         with self.lock:
             self._conversations[conversation.id] = conversation
             self._bytes += conversation.size
-            while len(self._conversations) > self.max_conversations:
-                self._bytes -= self._conversations.popitem(last=False)[1].size
+            self._shed(self._conversations, self.max_conversations)
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         with self.lock:
             return self._conversations.get(conversation_id)
 
     def close(self, conversation_id: str) -> bool:
-        with self.lock:
-            gone = self._conversations.pop(conversation_id, None)
-            if gone is not None:
-                self._bytes -= gone.size
-            return gone is not None
+        return self._drop(self._conversations, conversation_id)
 
     def append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
         """Add items (each with its ``id``) to a conversation, dropping its oldest past

@@ -75,7 +75,7 @@ class EmbeddingsEndpoint:
 
     def pieces(self, turn: Turn) -> Iterator[bytes]:
         """The body's JSON bytes, vector by vector, each made as it is needed (for large
-        answers: ``respond.PiecesBody``)."""
+        answers: ``piecewise.PiecesBody``)."""
         encoding = turn.view.body.get("encoding_format") or "float"
         yield b'{"object":"list","data":['
         for index, values in enumerate(self._vectors(turn)):

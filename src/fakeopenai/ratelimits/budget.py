@@ -104,25 +104,17 @@ class Budget:
         return self._take(1.0, tokens)
 
     def _take(self, requests: float, tokens: int) -> Encoded:
-        # On every answer's path: plain comparisons, no calls but the clock's.
+        # On every answer's path: plain arithmetic under one lock.
         with self._lock:
             now = self._clock()
             elapsed = now - self._at
             self._at = now
-            left_requests = self._requests + elapsed * self._rate_requests
-            if left_requests > self._limit_requests:
-                left_requests = self._limit_requests
-            left_requests -= requests
-            if left_requests < 0.0:
-                left_requests = 0.0
-            self._requests = left_requests
-            left_tokens = self._tokens + elapsed * self._rate_tokens
-            if left_tokens > self._limit_tokens:
-                left_tokens = self._limit_tokens
-            left_tokens -= tokens
-            if left_tokens < 0.0:
-                left_tokens = 0.0
-            self._tokens = left_tokens
+            left_requests = self._requests = _drain(
+                self._requests, elapsed * self._rate_requests, self._limit_requests, requests
+            )
+            left_tokens = self._tokens = _drain(
+                self._tokens, elapsed * self._rate_tokens, self._limit_tokens, tokens
+            )
         limit_requests, limit_tokens = self._limit_pairs
         return (  # b"%d" formatting: no str() and encode() per value
             limit_requests,
@@ -138,6 +130,15 @@ class Budget:
                 _encoded_ms(int((self._limit_tokens - left_tokens) * self._ms_tokens + 0.5)),
             ),
         )
+
+
+def _drain(left: float, refill: float, limit: float, spent: float) -> float:
+    """One bucket: ``left`` refilled (at most to ``limit``), less ``spent`` (at least 0)."""
+    left += refill
+    if left > limit:
+        left = limit
+    left -= spent
+    return left if left > 0.0 else 0.0
 
 
 def _encoded_ms(ms: int) -> bytes:

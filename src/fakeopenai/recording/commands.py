@@ -134,12 +134,12 @@ def _serve(proxy: Any, sock: Any, log_level: str) -> None:
 def _settle() -> None:
     """This process only proxies: what is alive at start-up lives as long as it does, so
     it leaves the garbage collector's care (fewer, shorter pauses in every stream; see
-    ``serving.settle_heap``). And the GIL changes hands every 1 ms, not 5: the recorder
+    ``heap.settle_heap``). And the GIL changes hands every 1 ms, not 5: the recorder
     thread's work (``recorder``) is CPU under the GIL, and a piece that arrives while it
     runs waits for the loop to get the GIL back, up to one switch interval."""
     import gc
 
-    from fakeopenai.serving import YOUNG_THRESHOLD
+    from fakeopenai.heap import YOUNG_THRESHOLD
 
     gc.collect()
     gc.freeze()
