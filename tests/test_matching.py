@@ -470,6 +470,11 @@ CASES: list[tuple[str, dict[str, Any], RequestView, list[str]]] = [
     ("spec", "view", "expected"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
 )
 def test_condition(spec: dict[str, Any], view: RequestView, expected: list[str]) -> None:
+    assert_condition(spec, view, expected)
+
+
+def assert_condition(spec: dict[str, Any], view: RequestView, expected: list[str]) -> None:
+    """``spec`` explains exactly the ``expected`` failures for ``view`` (none: a match)."""
     match = Match.model_validate(spec)
     assert explain(match, view) == expected
     assert matches(match, view) is (expected == [])

@@ -14,6 +14,7 @@ from fakeopenai.matching import matches
 from fakeopenai.ranking import closeness, closest
 from fakeopenai.scenario import Match, TextCondition
 from fakeopenai.view import RequestView, chat_view, responses_view
+from test_matching import assert_condition
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -155,9 +156,7 @@ CASES: list[tuple[str, dict[str, Any], RequestView, list[str]]] = [
     ("spec", "view", "expected"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
 )
 def test_condition(spec: dict[str, Any], view: RequestView, expected: list[str]) -> None:
-    match = Match.model_validate(spec)
-    assert explain(match, view) == expected
-    assert matches(match, view) is (expected == [])
+    assert_condition(spec, view, expected)
 
 
 def test_view_collects_tool_results_oldest_first() -> None:
