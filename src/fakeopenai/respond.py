@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from fakeopenai.heads import Head
 from fakeopenai.journal import Entry
 from fakeopenai.ratelimits import Budget
 from fakeopenai.scenario import ErrorSpec, Fault, Latency, Reply
@@ -58,10 +59,13 @@ class JsonBody:
         raw = encode_headers(headers)
         raw.extend(tail)  # pairs encoded already (the real answer's constant headers)
         if "content-length" not in headers:
-            raw.append((b"content-length", str(len(body)).encode()))
+            raw.append((b"content-length", b"%d" % len(body)))
         if media_type is not None and "content-type" not in headers:
             raw.append((b"content-type", media_type.encode()))
-        self.raw_headers = raw
+        if "content-length" in headers or "connection" in headers or "transfer-encoding" in headers:
+            self.raw_headers = raw  # framing a reply scripts (rare): the server checks it
+        else:  # which our server writes without a loop over the headers (``cycle``)
+            self.raw_headers = Head(raw, len(body))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send(

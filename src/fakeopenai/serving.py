@@ -68,7 +68,20 @@ def _stamping(
         def connection_made(self, transport: Any) -> None:
             super().connection_made(CoalescingTransport(transport, self.loop))
 
-    return Protocol
+    if http != "httptools":
+        return Protocol
+    from fakeopenai.cycle import Cycle, RequestResponseCycle
+
+    class FastHeads(Protocol):
+        """... and an API answer's head written without a loop over its headers
+        (``cycle``): uvicorn's request cycle becomes a ``Cycle`` before it runs."""
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            if type(self.cycle) is RequestResponseCycle:
+                self.cycle.__class__ = Cycle
+
+    return FastHeads
 
 
 def raise_fd_limit(wanted: int, *, raise_limit: bool = True) -> int:
