@@ -36,10 +36,7 @@ class Head(list[tuple[bytes, bytes]]):
     builds it only so; ``encoded`` checks it)."""
 
     __slots__ = ("length",)
-
-    def __init__(self, pairs: list[tuple[bytes, bytes]], length: int) -> None:
-        super().__init__(pairs)
-        self.length = length
+    length: int  # (set by the maker: no __init__ of its own, list's is C)
 
 
 def encoded(defaults: list[tuple[bytes, bytes]], head: Head) -> bytes | None:
@@ -47,7 +44,7 @@ def encoded(defaults: list[tuple[bytes, bytes]], head: Head) -> bytes | None:
     writes them; ``None`` when a name or value is one uvicorn refuses, a name is not
     lower case, or a name would change how uvicorn frames the answer."""
     pairs = defaults + head
-    names, values = zip(*pairs, strict=True)
+    names, values = zip(*pairs, strict=False)  # (pairs: all of two)
     # "/" passes HEADER_RE: between two of them, each name is found whole
     joined = b"/%s/" % b"/".join(names)
     if (

@@ -65,7 +65,8 @@ class JsonBody:
         if "content-length" in headers or "connection" in headers or "transfer-encoding" in headers:
             self.raw_headers = raw  # framing a reply scripts (rare): the server checks it
         else:  # which our server writes without a loop over the headers (``cycle``)
-            self.raw_headers = Head(raw, len(body))
+            self.raw_headers = head = Head(raw)
+            head.length = len(body)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await send(
