@@ -193,10 +193,14 @@ def masked(headers: dict[str, str]) -> dict[str, str]:
         return headers
     kept = dict(headers)
     for name in secret:
-        value = kept[name]
-        scheme, space, key = value.partition(" ")
-        if space and scheme.isalpha() and len(scheme) <= 16:  # Bearer, Basic, Token ...
-            kept[name] = f"{scheme} {mask_key(key.strip())}"
-        else:
-            kept[name] = mask_key(value)
+        kept[name] = _masked_value(kept[name])
     return kept
+
+
+@functools.lru_cache(maxsize=256)
+def _masked_value(value: str) -> str:
+    # (a client sends the same key with every request: masked once, not per request)
+    scheme, space, key = value.partition(" ")
+    if space and scheme.isalpha() and len(scheme) <= 16:  # Bearer, Basic, Token ...
+        return f"{scheme} {mask_key(key.strip())}"
+    return mask_key(value)
