@@ -162,3 +162,11 @@ def test_the_budget_is_thread_safe() -> None:
 )
 def test_durations_are_spelt_as_go_prints_them(seconds: float, text: str) -> None:
     assert go_duration(seconds) == text
+
+
+def test_the_encoded_resets_are_the_durations_spelt() -> None:
+    # (the headers' bytes take shortcuts for a minute's values; the same spelling)
+    from fakeopenai.ratelimits.budget import _encoded_ms, milliseconds
+
+    for ms in [*range(0, 62_000, 7), 59_999, 60_000, 3_600_000, 86_399_999]:
+        assert _encoded_ms(ms) == milliseconds(ms).encode(), ms

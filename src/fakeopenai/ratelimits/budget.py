@@ -142,11 +142,14 @@ def _drain(left: float, refill: float, limit: float, spent: float) -> float:
 
 
 def _encoded_ms(ms: int) -> bytes:
-    """``milliseconds(ms)``, encoded; the common short values without a call."""
+    """``milliseconds(ms)``, encoded; the values of a one-minute window without a call."""
     if ms == 0:
         return b"0s"
     if ms < 1000:
         return b"%dms" % ms
+    if ms < 60_000:  # a budget being drained by a load test: a new value every answer
+        whole, milli = divmod(ms, 1000)
+        return (b"%d.%03d" % (whole, milli)).rstrip(b"0") + b"s" if milli else b"%ds" % whole
     return _encoded_long(ms)
 
 
