@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from fakeopenai.recording import network
+
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
 
 # Never forwarded: per-hop headers, and what httpx sets itself.
@@ -42,8 +44,8 @@ def client(verify: Any = True) -> httpx.AsyncClient:
     minutes), a quick connect, no redirects (an API answers, it does not redirect), no
     cookie jar. ``verify``: an SSL context to share (building one reads the CA bundle:
     ~0.1 s)."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(600.0, connect=10.0),
+    transport = httpx.AsyncHTTPTransport(
+        verify=verify,
         # An idle connection is dropped after 4 s: sooner than the 5 s uvicorn's servers
         # (``fakeopenai serve`` among them) and Node's keep one. At httpx's default, also
         # 5 s, a request could go out on a connection the upstream was closing that very
@@ -51,8 +53,12 @@ def client(verify: Any = True) -> httpx.AsyncClient:
         limits=httpx.Limits(
             max_connections=256, max_keepalive_connections=16, keepalive_expiry=4.0
         ),
+    )
+    network.install(transport)  # its sockets on plain asyncio (see ``network``)
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(600.0, connect=10.0),
         follow_redirects=False,
-        verify=verify,
         cookies=_NoCookies(),
     )
 

@@ -1,0 +1,188 @@
+"""The proxy's sockets on plain asyncio (``recording.network``): in use, and doing what
+httpcore's own backend does — timeouts, errors, flow control, a closed idle connection
+noticed, TLS — against real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpcore
+import pytest
+import trustme
+
+from fakeopenai import FakeOpenAI
+from fakeopenai.recording import network, upstream
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def serving(handler: Handler) -> AsyncIterator[int]:
+    """A raw TCP server on the test's loop; its port."""
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+
+
+async def test_the_proxy_clients_use_it() -> None:
+    """An httpx release that moves its pool would silently bring anyio back: noticed."""
+    client = upstream.client()
+    try:
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        assert isinstance(pool._network_backend, network.AsyncioBackend)
+    finally:
+        await client.aclose()
+
+
+async def test_a_read_times_out() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client goes
+
+    async with serving(silent) as port:
+        stream = await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        with pytest.raises(httpcore.ReadTimeout):
+            await stream.read(1024, timeout=0.05)
+        await stream.aclose()
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    async def nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async with serving(nothing) as port:
+        pass  # the port is free again: nothing listens on it
+    with pytest.raises(httpcore.ConnectError):
+        await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+
+
+async def test_reading_pauses_for_a_slow_reader_and_loses_nothing() -> None:
+    sent = bytes(range(256)) * 8192  # 2 MiB, eight times the high-water mark
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(sent)
+        await writer.drain()
+        writer.close()
+
+    async with serving(flood) as port:
+        stream = await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        assert isinstance(stream, network.AsyncioStream)
+        protocol = stream._protocol
+        for _ in range(200):  # let it fill up
+            if protocol.paused:
+                break
+            await asyncio.sleep(0.01)
+        assert protocol.paused  # it stopped reading...
+        assert protocol.size < 2 * network.HIGH_WATER  # ...near the mark, not at 2 MiB
+        got = bytearray()
+        while data := await stream.read(65536, timeout=5):
+            got += data
+        assert bytes(got) == sent
+        await stream.aclose()
+
+
+async def test_a_write_waits_for_a_slow_reader_and_times_out_on_none() -> None:
+    ready = asyncio.Event()
+
+    async def stalled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ready.set()
+        await asyncio.sleep(5)  # reads nothing
+
+    async with serving(stalled) as port:
+        stream = await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await ready.wait()
+        with pytest.raises(httpcore.WriteTimeout):
+            for _ in range(64):  # until the kernel's buffers and the transport's are full
+                await stream.write(b"x" * 1024 * 1024, timeout=0.2)
+        await stream.aclose()
+
+
+async def test_an_idle_connection_the_server_closed_is_readable() -> None:
+    """httpcore asks ``is_readable`` of an idle pooled connection: True means the
+    upstream closed it, and the pool opens a new one instead of failing a request."""
+
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async with serving(close_at_once) as port:
+        stream = await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        for _ in range(200):
+            if stream.get_extra_info("is_readable"):
+                break
+            await asyncio.sleep(0.01)
+        assert stream.get_extra_info("is_readable")
+        assert stream.get_extra_info("server_addr")[1] == port
+        assert await stream.read(1024, timeout=5) == b""
+        await stream.aclose()
+
+
+class TlsFront:
+    """A TLS terminator on a port of its own, passing bytes to and from ``port``."""
+
+    def __init__(self, context: ssl.SSLContext, port: int) -> None:
+        self.context, self.target, self.port = context, port, 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        inner_reader, inner_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        await asyncio.gather(self._pipe(reader, inner_writer), self._pipe(inner_reader, writer))
+
+    def __enter__(self) -> TlsFront:
+        self._thread.start()
+        start = asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
+        server = asyncio.run_coroutine_threadsafe(start, self._loop).result(5)
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+@pytest.fixture
+def tls_upstream(
+    upstream: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """``https://127.0.0.1:PORT/v1`` in front of the upstream, its CA trusted by httpx."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # read by the proxy's first request
+    port = int(upstream.base_url.rsplit(":", 1)[1].split("/")[0])
+    with TlsFront(context, port) as front:
+        yield f"https://127.0.0.1:{front.port}/v1"
+
+
+def test_recording_from_a_tls_upstream(tls_upstream: str, recorder: Callable[..., Any]) -> None:
+    """The real API is HTTPS: the handshake, and a stream read through TLS."""
+    rec = recorder(tls_upstream)
+    client = rec.client()
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "hello"}],
+        stream=True,
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == "Hello there! How can I help you today?"
+    assert "chunks:" in rec.text()
+    plain = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+    )
+    assert plain.choices[0].message.content
