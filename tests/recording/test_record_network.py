@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpcore
+import httpx
 import pytest
 import trustme
 
@@ -32,14 +33,18 @@ async def serving(handler: Handler) -> AsyncIterator[int]:
         server.close()
 
 
-async def test_the_proxy_clients_use_it() -> None:
+async def test_the_proxy_clients_use_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """An httpx release that moves its pool would silently bring anyio back: noticed."""
-    client = upstream.client()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    pools = upstream.Pools()
     try:
-        pool = client._transport._pool  # type: ignore[attr-defined]
-        assert isinstance(pool._network_backend, network.AsyncioBackend)
+        for transport in pools.prepare():
+            assert isinstance(transport, httpx.AsyncHTTPTransport)
+            assert isinstance(transport._pool._network_backend, network.AsyncioBackend)
     finally:
-        await client.aclose()
+        await pools.aclose()
 
 
 async def test_a_read_times_out() -> None:
@@ -123,11 +128,14 @@ async def test_an_idle_connection_the_server_closed_is_readable() -> None:
         await stream.aclose()
 
 
-class TlsFront:
-    """A TLS terminator on a port of its own, passing bytes to and from ``port``."""
+class Front:
+    """A port of its own passing bytes to and from ``port``: a TLS terminator with a
+    ``context``, else a plain pipe (an HTTP proxy, for an upstream that takes the
+    absolute URLs clients send proxies, as uvicorn does)."""
 
-    def __init__(self, context: ssl.SSLContext, port: int) -> None:
+    def __init__(self, context: ssl.SSLContext | None, port: int) -> None:
         self.context, self.target, self.port = context, port, 0
+        self.connections = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
@@ -139,10 +147,11 @@ class TlsFront:
         writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         inner_reader, inner_writer = await asyncio.open_connection("127.0.0.1", self.target)
         await asyncio.gather(self._pipe(reader, inner_writer), self._pipe(inner_reader, writer))
 
-    def __enter__(self) -> TlsFront:
+    def __enter__(self) -> Front:
         self._thread.start()
         start = asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
         server = asyncio.run_coroutine_threadsafe(start, self._loop).result(5)
@@ -166,7 +175,7 @@ def tls_upstream(
     authority.cert_pem.write_to_path(str(ca_file))
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # read by the proxy's first request
     port = int(upstream.base_url.rsplit(":", 1)[1].split("/")[0])
-    with TlsFront(context, port) as front:
+    with Front(context, port) as front:
         yield f"https://127.0.0.1:{front.port}/v1"
 
 
@@ -186,3 +195,23 @@ def test_recording_from_a_tls_upstream(tls_upstream: str, recorder: Callable[...
         model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
     )
     assert plain.choices[0].message.content
+
+
+def test_the_proxies_the_environment_names_are_used(
+    upstream: FakeOpenAI, recorder: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``HTTP_PROXY`` set, requests go through httpx clients, which route them
+    there (straight to a pool otherwise)."""
+    port = int(upstream.base_url.rsplit(":", 1)[1].split("/")[0])
+    with Front(None, port) as proxy:
+        rec = recorder()
+        sdk = rec.client()  # made before: the SDK's own client reads the proxy too
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        answer = sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}]
+        )
+        assert answer.choices[0].message.content == "Hello there! How can I help you today?"
+        assert proxy.connections == 1
+        assert "Hello there!" in rec.text()
