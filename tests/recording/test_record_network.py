@@ -109,6 +109,47 @@ async def test_a_write_waits_for_a_slow_reader_and_times_out_on_none() -> None:
         await stream.aclose()
 
 
+class CountingTransport:
+    """A transport that notes each ``write`` before passing it on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.writes = inner, []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+        self.inner.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_request_head_and_body_go_out_in_one_write() -> None:
+    """A small write waits for the next one (a request's body after its head), for a
+    read, or for the end of the loop's turn: one system call, nothing held longer."""
+    received = bytearray()
+
+    async def note(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            received.extend(data)
+
+    async def until_ping() -> None:
+        while not received.endswith(b"ping"):
+            await asyncio.sleep(0.01)
+
+    async with serving(note) as port:
+        stream = await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        assert isinstance(stream, network.AsyncioStream)
+        counting = stream._protocol.transport = CountingTransport(stream._protocol.transport)
+        await stream.write(b"POST / HTTP/1.1\r\n\r\n")
+        await stream.write(b"{}")
+        assert counting.writes == [b"POST / HTTP/1.1\r\n\r\n{}"]
+        await stream.write(b"ping")  # alone: out at the end of this turn of the loop
+        await asyncio.wait_for(until_ping(), 5)
+        assert counting.writes[-1] == b"ping"
+        assert bytes(received) == b"POST / HTTP/1.1\r\n\r\n{}ping"
+        await stream.aclose()
+
+
 async def test_an_idle_connection_the_server_closed_is_readable() -> None:
     """httpcore asks ``is_readable`` of an idle pooled connection: True means the
     upstream closed it, and the pool opens a new one instead of failing a request."""

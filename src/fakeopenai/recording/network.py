@@ -29,6 +29,7 @@ import httpx
 # Reading from the upstream pauses above this many bytes received and not yet read (a
 # client slower than the upstream), and resumes below a quarter of it.
 HIGH_WATER = 256 * 1024
+HOLD = 16 * 1024  # a write under this size may wait for the next (see ``_Buffered.write``)
 
 
 class _Buffered(asyncio.Protocol):
@@ -45,6 +46,7 @@ class _Buffered(asyncio.Protocol):
         self.writing: asyncio.Future[None] | None = None
         self.paused = False  # reading, by us
         self.full = False  # writing, by the transport
+        self.pending = b""  # a small write held back, to go out with the next one
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport  # (again by ``start_tls``: the TLS transport)
@@ -74,6 +76,33 @@ class _Buffered(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.full = False
         _wake(self.writing)
+
+    def write(self, data: bytes) -> None:
+        """httpcore writes a request's head and its body one after the other: a small
+        write is held until the next, a read, or the end of this turn of the loop, so
+        the two go out in one system call (each costs ~20-50 µs on a VM)."""
+        if self.pending:
+            data, self.pending = self.pending + data, b""
+        elif len(data) < HOLD:
+            self.pending = data
+            asyncio.get_running_loop().call_soon(self.flush)
+            return
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.pending:
+            data, self.pending = self.pending, b""
+            self.transport.write(data)
+
+    async def until(self, which: str, timeout: float | None, error: Exception) -> None:
+        """Wait for ``reading`` (data, or the end) or ``writing`` (room in the
+        transport's buffer); after ``timeout`` seconds, fail with ``error``."""
+        waiter = _wait(timeout, error)
+        setattr(self, which, waiter)
+        try:
+            await waiter
+        finally:
+            setattr(self, which, None)
 
     def take(self, max_bytes: int) -> bytes:
         data = self.chunks.popleft()
@@ -115,13 +144,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
+        protocol.flush()  # the request, before waiting for its answer
         if not protocol.chunks and not protocol.eof:
-            waiter = _wait(timeout, httpcore.ReadTimeout("the upstream sent nothing"))
-            protocol.reading = waiter
-            try:
-                await waiter
-            finally:
-                protocol.reading = None
+            error = httpcore.ReadTimeout("the upstream sent nothing")
+            await protocol.until("reading", timeout, error)
         if protocol.chunks:
             return protocol.take(max_bytes)
         if protocol.error is not None:
@@ -134,18 +160,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             return
         if protocol.transport.is_closing():
             raise httpcore.WriteError("the connection to the upstream is closed")
-        protocol.transport.write(buffer)
+        protocol.write(buffer)
         if protocol.full:  # over the transport's limit: wait until it drains
-            waiter = _wait(timeout, httpcore.WriteTimeout("the upstream reads nothing"))
-            protocol.writing = waiter
-            try:
-                await waiter
-            finally:
-                protocol.writing = None
+            await protocol.until("writing", timeout, httpcore.WriteTimeout("nothing read"))
             if protocol.error is not None:
                 raise httpcore.WriteError(str(protocol.error))
 
     async def aclose(self) -> None:
+        self._protocol.flush()
         self._protocol.transport.close()
 
     async def start_tls(
