@@ -49,6 +49,16 @@ rules:
 """
 
 
+PROXY_CPU = {0}  # with --pin: the proxies here, the upstream and the client on CPU 1
+REST_CPU = {1}
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Keep a process on ``cpus`` (Linux, two CPUs or more; elsewhere nothing)."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(pid, cpus)
+
+
 def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "fakeopenai", *args, "--port", "0", "--log-level", "warning"],
@@ -179,6 +189,9 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--spread", type=float, default=0.0, metavar="MS")
+    parser.add_argument(
+        "--pin", action="store_true", help="proxies on CPU 0; the upstream and the client on 1"
+    )
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-record-"))
     pieces = ", ".join(json.dumps(f" w{i}") for i in range(options.chunks))
@@ -187,6 +200,10 @@ def main() -> None:
     upstream, direct_url = start(["serve", str(scenario), "--no-delay"])
     proxy, proxy_url = start(["record", "--upstream", direct_url, "--out", str(folder / "r.yaml")])
     bare, bare_url = start_bare(direct_url)
+    if options.pin:
+        for pid, cpus in ((proxy.pid, PROXY_CPU), (bare.pid, PROXY_CPU), (upstream.pid, REST_CPU)):
+            pin(pid, cpus)
+        pin(0, REST_CPU)  # this process: the client
     subjects = {"direct": direct_url, "bare proxy": bare_url, "record": proxy_url}
     seen = {name: {"ttfb": [], "late": [], "gap": []} for name in subjects}
     cpu = {"bare proxy": 0.0, "record": 0.0}
@@ -218,6 +235,8 @@ def report(
     options: argparse.Namespace, seen: dict[str, dict[str, list[float]]], cpu: dict[str, float]
 ) -> None:
     began = f"started over {options.spread:g} ms" if options.spread else "started at once"
+    if options.pin:
+        began += "; proxies on CPU 0, upstream and client on CPU 1"
     print(
         f"{options.streams} concurrent streams x {options.chunks} pieces "
         f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {began}, {options.runs} rounds"
