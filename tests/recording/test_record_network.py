@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import socket
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ import pytest
 import trustme
 
 from fakeopenai import FakeOpenAI
-from fakeopenai.recording import network, upstream
+from fakeopenai.recording import connect, network, upstream
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -58,14 +61,82 @@ async def test_a_read_times_out() -> None:
         await stream.aclose()
 
 
-async def test_a_refused_connection_is_a_connect_error() -> None:
+@contextlib.contextmanager
+def blackhole() -> Iterator[int]:
+    """A port whose connections neither succeed nor fail: its listener accepts nothing
+    and its queue is full, so the kernel drops each new connection's SYN (as a network
+    that drops IPv6 does)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.1)
+    try:
+        yield port
+    finally:
+        for one in [*fillers, listener]:
+            one.close()
+
+
+def info(port: int, family: int = socket.AF_INET) -> connect.AddrInfo:
+    return (family, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
+
+
+def test_addresses_alternate_families() -> None:
+    v6 = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (f"::{i}", 1, 0, 0)) for i in (1, 2)]
+    v4 = [info(1), info(2)]
+    ordered = connect.interleaved([*v6, *v4])
+    assert ordered == [v6[0], v4[0], v6[1], v4[1]]
+
+
+class Resolving(network.AsyncioBackend):
+    """A backend whose resolver lists the addresses given."""
+
+    def __init__(self, infos: list[connect.AddrInfo]) -> None:
+        self.infos = infos
+
+    async def resolve(self, host: str, port: int) -> list[connect.AddrInfo]:
+        return self.infos
+
+
+async def test_an_address_that_never_answers_loses_the_race() -> None:
+    """Happy eyeballs: an address that drops packets (a broken IPv6 route) delays a
+    connection by the next address's head start, not by the connect timeout."""
+
+    async def hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"hello")
+        await writer.drain()
+        writer.close()
+
+    async with serving(hello) as port:
+        with blackhole() as dead:
+            backend = Resolving([info(dead), info(port)])
+            began = time.monotonic()
+            stream = await backend.connect_tcp("api.example", 443, timeout=10)
+            took = time.monotonic() - began
+            assert await stream.read(1024, timeout=5) == b"hello"
+            assert connect.HEAD_START <= took < 5  # not the 10 s timeout
+            await stream.aclose()
+            with pytest.raises(httpcore.ConnectTimeout):  # alone, it times out
+                await Resolving([info(dead)]).connect_tcp("api.example", 443, timeout=0.3)
+
+
+async def test_every_reason_is_given_when_no_address_answers() -> None:
     async def nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
     async with serving(nothing) as port:
-        pass  # the port is free again: nothing listens on it
-    with pytest.raises(httpcore.ConnectError):
-        await network.AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        pass  # the port is free again: both addresses refuse
+    with pytest.raises(httpcore.ConnectError) as caught:
+        await Resolving([info(port), info(port)]).connect_tcp("api.example", 443, timeout=5)
+    assert str(caught.value).count(f"[Errno {errno.ECONNREFUSED}]") == 2
 
 
 async def test_reading_pauses_for_a_slow_reader_and_loses_nothing() -> None:

@@ -12,12 +12,14 @@ with a timer only when httpcore gives a timeout; a write waits only when the tra
 buffer is over its limit. HTTP itself (h11, pooling, keep-alive, TLS policy) is still
 httpcore's: ``install`` swaps the backend of an ``httpx.AsyncHTTPTransport``'s pool, and
 changes nothing when an httpx release lays its transport out differently (the default
-backend then stays; a test notices).
+backend then stays; a test notices). Connections are opened by ``connect``, racing a
+name's addresses as anyio does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections import deque
 from collections.abc import Iterable
@@ -25,6 +27,8 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from fakeopenai.recording import connect
 
 # Reading from the upstream pauses above this many bytes received and not yet read (a
 # client slower than the upstream), and resumes below a quarter of it.
@@ -214,17 +218,26 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
-        local = (local_address, 0) if local_address else None
+
+        async def connected() -> tuple[Any, _Buffered]:
+            infos = await self.resolve(host, port)
+            sock = await connect.race(infos, local_address)  # (TCP_NODELAY set)
+            return await loop.create_connection(_Buffered, sock=sock)
+
         try:
-            connecting = loop.create_connection(_Buffered, host, port, local_addr=local)
-            transport, protocol = await asyncio.wait_for(connecting, timeout)
+            transport, protocol = await asyncio.wait_for(connected(), timeout)
         except asyncio.TimeoutError:
             raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
-        for option in socket_options or ():  # (asyncio sets TCP_NODELAY itself)
+        for option in socket_options or ():
             transport.get_extra_info("socket").setsockopt(*option)
         return AsyncioStream(protocol)
+
+    async def resolve(self, host: str, port: int) -> list[connect.AddrInfo]:
+        """The addresses ``host`` names, as the resolver lists them."""
+        loop = asyncio.get_running_loop()
+        return list(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
