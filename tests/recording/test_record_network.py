@@ -242,8 +242,7 @@ async def test_an_idle_connection_the_server_closed_is_readable() -> None:
 
 class Front:
     """A port of its own passing bytes to and from ``port``: a TLS terminator with a
-    ``context``, else a plain pipe (an HTTP proxy, for an upstream that takes the
-    absolute URLs clients send proxies, as uvicorn does)."""
+    ``context``, else an HTTP proxy (the URL a client sends a proxy made a path again)."""
 
     def __init__(self, context: ssl.SSLContext | None, port: int) -> None:
         self.context, self.target, self.port = context, port, 0
@@ -251,9 +250,13 @@ class Front:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, absolute: bytes = b""
+    ) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(65536):
+                if absolute:  # "POST http://host:port/v1/..." as a proxy gets it
+                    data = data.replace(absolute, b" /", 1)
                 writer.write(data)
                 await writer.drain()
         writer.close()
@@ -261,7 +264,11 @@ class Front:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         inner_reader, inner_writer = await asyncio.open_connection("127.0.0.1", self.target)
-        await asyncio.gather(self._pipe(reader, inner_writer), self._pipe(inner_reader, writer))
+        # As a proxy, the request line's URL becomes a path (not every server takes URLs)
+        absolute = b"" if self.context else b" http://127.0.0.1:%d/" % self.target
+        await asyncio.gather(
+            self._pipe(reader, inner_writer, absolute), self._pipe(inner_reader, writer)
+        )
 
     def __enter__(self) -> Front:
         self._thread.start()
