@@ -334,3 +334,10 @@ def test_the_proxies_the_environment_names_are_used(
         assert answer.choices[0].message.content == "Hello there! How can I help you today?"
         assert proxy.connections == 1
         assert "Hello there!" in rec.text()
+
+
+def test_an_ip_address_needs_no_resolver() -> None:
+    assert connect.literal("127.0.0.1", 80) == info(80)
+    v6 = connect.literal("[::1]", 443)
+    assert v6 is not None and v6[0] == socket.AF_INET6 and v6[4][:2] == ("::1", 443)
+    assert connect.literal("api.openai.com", 443) is None

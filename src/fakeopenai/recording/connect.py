@@ -13,12 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import socket
 from asyncio import staggered  # the stdlib's race, as its own create_connection uses
 from typing import Any
 
 HEAD_START = 0.25  # seconds, as anyio and RFC 8305 recommend
 AddrInfo = tuple[Any, ...]  # (family, type, proto, canonname, sockaddr)
+
+
+def literal(host: str, port: int) -> AddrInfo | None:
+    """``host``'s address info when it is an IP address, else None (the resolver's
+    job, and a scoped IPv6 address's: its scope needs the resolver too)."""
+    if "%" in host:
+        return None
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    if ip.version == 6:
+        return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (str(ip), port, 0, 0))
+    return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (str(ip), port))
 
 
 def interleaved(infos: list[AddrInfo]) -> list[AddrInfo]:

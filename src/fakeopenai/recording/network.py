@@ -235,7 +235,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         return AsyncioStream(protocol)
 
     async def resolve(self, host: str, port: int) -> list[connect.AddrInfo]:
-        """The addresses ``host`` names, as the resolver lists them."""
+        """The addresses ``host`` names, as the resolver lists them (an IP address
+        names itself: no trip to the resolver's thread)."""
+        literal = connect.literal(host, port)
+        if literal is not None:
+            return [literal]
         loop = asyncio.get_running_loop()
         return list(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
 
