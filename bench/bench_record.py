@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 CHUNK_MS = 20.0
 TTFT_MS = 100.0
@@ -48,6 +49,16 @@ rules:
 """
 
 
+PROXY_CPU = {0}  # with --pin: the proxies here, the upstream and the client on CPU 1
+REST_CPU = {1}
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Keep a process on ``cpus`` (Linux, two CPUs or more; elsewhere nothing)."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(pid, cpus)
+
+
 def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "fakeopenai", *args, "--port", "0", "--log-level", "warning"],
@@ -60,6 +71,25 @@ def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     found = re.search(r"http://127\.0\.0\.1:(\d+)/v1", proc.stdout.readline())
     assert found, "no banner"
     return proc, f"http://127.0.0.1:{found[1]}/v1"
+
+
+def start_bare(upstream: str) -> tuple[subprocess.Popen[str], str]:
+    """The bare httpx proxy (``bare_proxy.py``) in front of ``upstream``, once it listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    here = Path(__file__).resolve().parent
+    proc = subprocess.Popen(
+        [sys.executable, str(here / "bare_proxy.py"), upstream, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+            return proc, f"http://127.0.0.1:{port}/v1"
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the bare proxy did not start")
 
 
 def request() -> bytes:
@@ -159,6 +189,9 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--spread", type=float, default=0.0, metavar="MS")
+    parser.add_argument(
+        "--pin", action="store_true", help="proxies on CPU 0; the upstream and the client on 1"
+    )
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-record-"))
     pieces = ", ".join(json.dumps(f" w{i}") for i in range(options.chunks))
@@ -166,53 +199,69 @@ def main() -> None:
     scenario.write_text(SCENARIO.replace("{chunks}", pieces) % {"ttft": TTFT_MS, "chunk": CHUNK_MS})
     upstream, direct_url = start(["serve", str(scenario), "--no-delay"])
     proxy, proxy_url = start(["record", "--upstream", direct_url, "--out", str(folder / "r.yaml")])
-    seen: dict[str, dict[str, list[float]]] = {
-        "direct": {"ttfb": [], "late": [], "gap": []},
-        "proxy": {"ttfb": [], "late": [], "gap": []},
-    }
-    cpu = 0.0
+    bare, bare_url = start_bare(direct_url)
+    if options.pin:
+        for pid, cpus in ((proxy.pid, PROXY_CPU), (bare.pid, PROXY_CPU), (upstream.pid, REST_CPU)):
+            pin(pid, cpus)
+        pin(0, REST_CPU)  # this process: the client
+    subjects = {"direct": direct_url, "bare proxy": bare_url, "record": proxy_url}
+    seen = {name: {"ttfb": [], "late": [], "gap": []} for name in subjects}
+    cpu = {"bare proxy": 0.0, "record": 0.0}
+    pids = {"bare proxy": bare.pid, "record": proxy.pid}
     try:
-        for url in (direct_url, proxy_url):  # warm up: imports, connection pools
+        for url in subjects.values():  # warm up: imports, connection pools
             asyncio.run(round_(url, options.streams, options.chunks, options.spread))
         time.sleep(0.5)
         for _ in range(options.runs):
-            for name, url in (("direct", direct_url), ("proxy", proxy_url)):
-                before = cpu_seconds(proxy.pid)
+            for name, url in subjects.items():
+                before = cpu_seconds(pids.get(name, 0))
                 ttfb, late = asyncio.run(
                     round_(url, options.streams, options.chunks, options.spread)
                 )
-                if name == "proxy":
-                    time.sleep(0.5)  # the proxy finishes writing its file
-                    cpu += cpu_seconds(proxy.pid) - before
+                time.sleep(0.5)  # the proxy finishes writing its file
+                if name in cpu:
+                    cpu[name] += cpu_seconds(pids[name]) - before
                 seen[name]["ttfb"] += ttfb
                 seen[name]["late"] += late
                 seen[name]["gap"] += gaps(late, options.chunks)
-                time.sleep(0.5)  # the proxy finishes writing its file
     finally:
-        for proc in (proxy, upstream):
+        for proc in (proxy, bare, upstream):
             proc.send_signal(signal.SIGINT)
             proc.wait(10)
+    report(options, seen, cpu)
+
+
+def report(
+    options: argparse.Namespace, seen: dict[str, dict[str, list[float]]], cpu: dict[str, float]
+) -> None:
     began = f"started over {options.spread:g} ms" if options.spread else "started at once"
+    if options.pin:
+        began += "; proxies on CPU 0, upstream and client on CPU 1"
     print(
         f"{options.streams} concurrent streams x {options.chunks} pieces "
         f"(ttft {TTFT_MS:g} ms, {CHUNK_MS:g} ms apart), {began}, {options.runs} rounds"
     )
-    print(f"{'':24}{'direct':>10}{'proxy':>10}{'added':>10}")
+    print("added: over the upstream served directly (bare: the bare httpx proxy)")
+    print(f"{'':24}{'direct':>9}{'bare':>9}{'record':>9}{'added bare':>12}{'added record':>14}")
     for key, label in (
         ("ttfb", "time to first byte"),
         ("gap", "per-piece delay"),
         ("late", "piece lateness"),
     ):
         for q in (0.5, 0.99):
-            d, p = pct(seen["direct"][key], q), pct(seen["proxy"][key], q)
-            print(f"{label + f' p{int(q * 100)}':24}{d:>9.2f} {p:>9.2f} {p - d:>9.2f}  ms")
-    means: dict[str, Any] = {k: statistics.mean(v["late"]) for k, v in seen.items()}
-    print(f"mean lateness: direct {means['direct']:.2f} ms, proxy {means['proxy']:.2f} ms")
+            d, b, r = (pct(seen[n][key], q) for n in ("direct", "bare proxy", "record"))
+            print(
+                f"{label + f' p{int(q * 100)}':24}{d:>9.2f}{b:>9.2f}{r:>9.2f}"
+                f"{b - d:>12.2f}{r - d:>14.2f}  ms"
+            )
+    means = {k: statistics.mean(v["late"]) for k, v in seen.items()}
+    print("mean lateness: " + ", ".join(f"{k} {v:.2f} ms" for k, v in means.items()))
     pieces = options.runs * options.streams * options.chunks
-    print(
-        f"proxy CPU: {cpu * 1e6 / pieces:.0f} µs per piece passed on, recording included "
-        f"({cpu:.2f} s for {pieces} pieces)"
-    )
+    for name, seconds in cpu.items():
+        print(
+            f"{name} CPU: {seconds * 1e6 / pieces:.0f} µs per piece passed on "
+            f"({seconds:.2f} s for {pieces} pieces)"
+        )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

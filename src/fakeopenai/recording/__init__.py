@@ -8,8 +8,9 @@ Top down (each module imports only those below it):
 - ``server``: ``RecordingServer``, the proxy in a background thread, for Python code.
 - ``proxy``: the recording proxy (an ASGI app): forwards each API request upstream,
   passes the answer through as it arrives, records the ``Exchange``; ``upstream`` (the
-  httpx side) and ``passthrough`` (the client side) serve it; ``recorder``: the one
-  thread recording work runs in, off the event loop.
+  httpx side, its sockets on plain asyncio through ``network``, opened by ``connect``)
+  and ``passthrough`` (the client side) serve it; ``recorder``: the one thread
+  recording work runs in, off the event loop.
 - ``importing``: VCR cassettes → exchanges; one module per response layout
   (``cassette_requests``, ``cassette_httpx``, ``cassette_aiohttp``, sharing
   ``cassette_common``); ``vcryaml`` reads cassettes safely.

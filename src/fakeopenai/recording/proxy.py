@@ -120,9 +120,6 @@ class RecordingProxy:
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
-    def _client(self) -> Any:
-        return self._pools.client()
-
     async def aclose(self) -> None:
         """Close the httpx clients of the running loop."""
         await self._pools.aclose()
@@ -135,11 +132,11 @@ class RecordingProxy:
         self.recording.redactor.note_headers(call.headers)
         if self.key:
             self.recording.redactor.secrets.add(self.key)
-        client = self._client()  # (the first one builds the pools: not timed)
+        self._pools.prepare()  # (the first request makes them: not in its time)
         call.started = perf_counter()
         watch = ClientWatch(call.receive)
         try:
-            await self._exchange(client, call, watch)
+            await self._exchange(call, watch)
         except asyncio.CancelledError:
             if not watch.left.is_set():
                 raise  # not ours: the server is stopping
@@ -147,16 +144,15 @@ class RecordingProxy:
         finally:
             watch.stop()
 
-    async def _exchange(self, client: Any, call: _Call, watch: ClientWatch) -> None:
+    async def _exchange(self, call: _Call, watch: ClientWatch) -> None:
         endpoint, deployment, model_id = call.routed
         try:
-            request = client.build_request(
+            response = await self._pools.send(
                 call.scope["method"],
                 call.url,
-                headers=upstream.request_headers(call.headers, self.key),
-                content=upstream.request_body(call.raw, deployment, self.upstream_url) or None,
+                upstream.request_headers(call.headers, self.key),
+                upstream.request_body(call.raw, deployment, self.upstream_url) or None,
             )
-            response = await client.send(request, stream=True)
         except Exception as exc:
             await self._unreachable(call, exc)
             return

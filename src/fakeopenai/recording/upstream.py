@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from collections.abc import Mapping
 from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
+
+from fakeopenai.recording import network
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
 
@@ -37,50 +40,85 @@ class _NoCookies(CookieJar):
         return None
 
 
-def client(verify: Any = True) -> httpx.AsyncClient:
-    """A pooled client for the proxy's event loop: long reads (a model can think for
-    minutes), a quick connect, no redirects (an API answers, it does not redirect), no
-    cookie jar. ``verify``: an SSL context to share (building one reads the CA bundle:
+# Long reads (a model can think for minutes), a quick connect.
+TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+# An idle connection is dropped after 4 s: sooner than the 5 s uvicorn's servers
+# (``fakeopenai serve`` among them) and Node's keep one. At httpx's default, also 5 s,
+# a request could go out on a connection the upstream was closing that very moment and
+# fail with a ReadError (a 502 for the client, nothing recorded).
+LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=16, keepalive_expiry=4.0)
+Pool = httpx.AsyncHTTPTransport | httpx.AsyncClient
+
+
+def transport(verify: Any = True) -> httpx.AsyncHTTPTransport:
+    """A connection pool for the proxy's event loop, its sockets on plain asyncio (see
+    ``network``). ``verify``: an SSL context to share (building one reads the CA bundle:
     ~0.1 s)."""
+    pool = httpx.AsyncHTTPTransport(verify=verify, limits=LIMITS)
+    network.install(pool)
+    return pool
+
+
+def proxied(verify: Any = True) -> httpx.AsyncClient:
+    """A client that goes through the proxies the environment names, as httpx does,
+    following no redirects (an API answers, it does not redirect), keeping no cookies."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(600.0, connect=10.0),
-        # An idle connection is dropped after 4 s: sooner than the 5 s uvicorn's servers
-        # (``fakeopenai serve`` among them) and Node's keep one. At httpx's default, also
-        # 5 s, a request could go out on a connection the upstream was closing that very
-        # moment and fail with a ReadError (a 502 for the client, nothing recorded).
-        limits=httpx.Limits(
-            max_connections=256, max_keepalive_connections=16, keepalive_expiry=4.0
-        ),
-        follow_redirects=False,
         verify=verify,
+        limits=LIMITS,
+        timeout=TIMEOUT,
+        follow_redirects=False,
         cookies=_NoCookies(),
     )
 
 
 class Pools:
-    """``POOLS`` httpx clients per event loop, handed out in turn, sharing one SSL
+    """``POOLS`` connection pools per event loop, taken in turn, sharing one SSL
     context. httpcore's pool checks every one of its connections each time it hands one
     out: with 50 streams under way, one pool spent more time on that than on passing
-    the streams on."""
+    the streams on.
+
+    A request goes straight to a pool (``transport``): an ``AsyncClient`` adds a third
+    to the CPU a request costs (building the request again, auth, redirect and cookie
+    handling, none of which a proxy uses). Unless the environment names an HTTP proxy
+    (``HTTPS_PROXY`` and the like): then to ``proxied`` clients, which route it there
+    (an httpx client given its own transport ignores those variables)."""
 
     POOLS = 16
 
     def __init__(self) -> None:
-        self._clients: dict[int, list[httpx.AsyncClient]] = {}
+        self._pools: dict[int, list[Pool]] = {}
         self._turn = 0
 
-    def client(self) -> httpx.AsyncClient:
+    def prepare(self) -> list[Pool]:
+        """The running loop's pools, made on first use (not in a request's time)."""
         loop = id(asyncio.get_running_loop())
-        clients = self._clients.get(loop)
-        if clients is None:
+        pools = self._pools.get(loop)
+        if pools is None:
             context = httpx.create_ssl_context()  # reads the CA bundle: ~0.1 s
-            clients = self._clients[loop] = [client(context) for _ in range(self.POOLS)]
+            make = proxied if urllib.request.getproxies() else transport  # (what httpx reads)
+            pools = self._pools[loop] = [make(context) for _ in range(self.POOLS)]
+        return pools
+
+    async def send(
+        self, method: str, url: str, headers: dict[str, str], content: bytes | None
+    ) -> httpx.Response:
+        """Send a request upstream; its response, the body still to be read."""
         self._turn = (self._turn + 1) % self.POOLS
-        return clients[self._turn]
+        pool = self.prepare()[self._turn]
+        if isinstance(pool, httpx.AsyncClient):
+            request = pool.build_request(method, url, headers=headers, content=content)
+            return await pool.send(request, stream=True)
+        timeout = TIMEOUT.as_dict()
+        request = httpx.Request(
+            method, url, headers=headers, content=content, extensions={"timeout": timeout}
+        )
+        response = await pool.handle_async_request(request)
+        response.request = request
+        return response
 
     async def aclose(self) -> None:
-        for one in self._clients.pop(id(asyncio.get_running_loop()), []):
-            await one.aclose()
+        for pool in self._pools.pop(id(asyncio.get_running_loop()), []):
+            await pool.aclose()
 
 
 def target(base: str, rest: str, query: str, deployment: str | None) -> str:
