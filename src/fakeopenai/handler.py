@@ -30,7 +30,7 @@ from fakeopenai.endpoints.models import unknown_model
 from fakeopenai.endpoints.responses import ResponsesEndpoint
 from fakeopenai.endpoints.stored import answer_state
 from fakeopenai.engine import Decision, exhausted_error
-from fakeopenai.generate import fixed_text
+from fakeopenai.generate import fill_fixed, fixed_text
 from fakeopenai.guards import (
     body_timeout,
     check_declared_size,
@@ -249,11 +249,12 @@ class Api:
         # (templates, JSON Schema values, faker prose, n choices, embeddings) is made in
         # a worker thread: its budgets (budgets/) bound it, and meanwhile the loop keeps
         # answering everyone else, health checks included.
-        offloaded = offload or fixed_text(reply, view) is None
-        if offloaded:
+        text = None if offload else fixed_text(reply, view)
+        offloaded = text is None
+        if text is None:
             filled = await anyio.to_thread.run_sync(fill_checked, reply, view, decision)
-        else:
-            filled = fill_checked(reply, view, decision)
+        else:  # (found once: fill would look for it again)
+            filled = fill_fixed(reply, view, text)
         turn = Turn(view, reply, filled, decision.seed)
         if pending is not None:  # a Responses answer to store: its ids fixed, then kept
             turn = keep(self.core.state, pending, endpoint, turn)

@@ -197,15 +197,20 @@ def fill(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) ->
     """
     text = fixed_text(reply, view)
     if text is not None:  # the common case, without the machinery it does not need
-        return Filled(
-            model=reply.model or snapshot(view.model or DEFAULT_MODEL),
-            content=text,
-            refusal=reply.refusal,
-            finish_reason=reply.finish_reason or "stop",
-            usage=usage_for(view, text, reply.refusal, (), reply.usage),
-            fixed=True,
-        )
+        return fill_fixed(reply, view, text)
     return fill_any(reply, view, seed=seed, rule_key=rule_key)
+
+
+def fill_fixed(reply: Reply, view: RequestView, text: str) -> Filled:
+    """``fill`` for a reply whose ``fixed_text`` is ``text``: the text and its counts."""
+    return Filled(
+        model=reply.model or snapshot(view.model or DEFAULT_MODEL),
+        content=text,
+        refusal=reply.refusal,
+        finish_reason=reply.finish_reason or "stop",
+        usage=usage_for(view, text, reply.refusal, (), reply.usage),
+        fixed=True,
+    )
 
 
 def fill_any(reply: Reply, view: RequestView, *, seed: int | None, rule_key: str) -> Filled:
