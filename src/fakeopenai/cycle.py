@@ -20,9 +20,20 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
+from fakeopenai.heads import Head, encoded
+
 __all__ = ["Cycle", "RequestResponseCycle"]
 
-from fakeopenai.heads import Head, encoded
+# What ``send`` reads and sets of uvicorn's cycle. A uvicorn whose cycle no longer sets
+# them all in ``__init__`` fails this import, and ``serving`` then keeps uvicorn's own
+# path: an upgrade costs the shortcut, never a wrong byte or a server that won't start.
+_STATE = (
+    "response_started", "disconnected", "flow", "access_log", "default_headers",
+    "keep_alive", "waiting_for_100_continue", "expected_content_length",
+    "chunked_encoding", "transport",
+)  # fmt: skip
+if not set(_STATE) <= set(RequestResponseCycle.__init__.__code__.co_names):
+    raise ImportError("fakeopenai: uvicorn's request cycle is not the one cycle.py knows")
 
 
 class Cycle(RequestResponseCycle):

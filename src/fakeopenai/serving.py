@@ -70,7 +70,10 @@ def _stamping(
 
     if http != "httptools":
         return Protocol
-    from fakeopenai.cycle import Cycle, RequestResponseCycle
+    try:
+        from fakeopenai.cycle import Cycle, RequestResponseCycle
+    except ImportError:  # a uvicorn laid out differently: its own path, as it comes
+        return Protocol
 
     class FastHeads(Protocol):
         """... and an API answer's head written without a loop over its headers
