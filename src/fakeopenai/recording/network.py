@@ -84,7 +84,7 @@ class _Buffered(asyncio.Protocol):
     def write(self, data: bytes) -> None:
         """httpcore writes a request's head and its body one after the other: a small
         write is held until the next, a read, or the end of this turn of the loop, so
-        the two go out in one system call (each costs ~20-50 µs on a VM)."""
+        the two go out in one system call, not two."""
         if self.pending:
             data, self.pending = self.pending + data, b""
         elif len(data) < HOLD:
