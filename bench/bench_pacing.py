@@ -71,7 +71,12 @@ def serve(scenario: str) -> None:
     settle_heap(app).join()  # as fakeopenai serve does, finished before measuring
     print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(
-        app, log_level="error", access_log=False, lifespan="off", http=stamping_protocol()
+        app,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,  # as fakeopenai serve runs (nobody reads X-Forwarded-*)
+        http=stamping_protocol(),
     )
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -116,7 +121,12 @@ def serve_bare(chunks: int) -> None:
     print(sock.getsockname()[1], flush=True)
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
     config = uvicorn.Config(
-        app, log_level="error", access_log=False, lifespan="off", http=stamping_protocol()
+        app,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,  # as fakeopenai serve runs (nobody reads X-Forwarded-*)
+        http=stamping_protocol(),
     )
     uvicorn.Server(config).run(sockets=[sock])
 
