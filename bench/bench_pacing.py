@@ -58,33 +58,40 @@ rules:
 PIECE = b'"content":"'  # content deltas ("content":"" is the role-only opener)
 
 
-def serve(scenario: str) -> None:
-    """Child process: uvicorn on a free port (printed on stdout), quiet logs."""
+def run(app: Any, sock: Any) -> None:
+    """Serve ``app`` on ``sock`` as ``fakeopenai serve`` does: fakeopenai's protocol
+    (the arrival stamp both servers count from), quiet, no ``X-Forwarded-*`` rewrite."""
     import uvicorn
 
-    from fakeopenai import create_app
-    from fakeopenai.heap import settle_heap
-    from fakeopenai.serving import bind, stamping_protocol
+    from fakeopenai.serving import stamping_protocol
 
-    sock = bind("127.0.0.1", 0)
-    app = create_app(scenario)
-    settle_heap(app).join()  # as fakeopenai serve does, finished before measuring
-    print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(
         app,
         log_level="error",
         access_log=False,
         lifespan="off",
-        proxy_headers=False,  # as fakeopenai serve runs (nobody reads X-Forwarded-*)
+        proxy_headers=False,
         http=stamping_protocol(),
     )
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def serve(scenario: str) -> None:
+    """Child process: uvicorn on a free port (printed on stdout), quiet logs."""
+    from fakeopenai import create_app
+    from fakeopenai.heap import settle_heap
+    from fakeopenai.serving import bind
+
+    sock = bind("127.0.0.1", 0)
+    app = create_app(scenario)
+    settle_heap(app).join()  # as fakeopenai serve does, finished before measuring
+    print(sock.getsockname()[1], flush=True)
+    run(app, sock)
+
+
 def serve_bare(chunks: int) -> None:
     """Child process: a bare Starlette SSE endpoint on the same schedule, timed from
     the same arrival stamp (fakeopenai's protocol, so both count from the read)."""
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import StreamingResponse
@@ -92,7 +99,7 @@ def serve_bare(chunks: int) -> None:
 
     from fakeopenai.heap import YOUNG_THRESHOLD
     from fakeopenai.logs import ARRIVED_KEY
-    from fakeopenai.serving import bind, stamping_protocol
+    from fakeopenai.serving import bind
 
     opener = b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n'
     piece = b'data: {"choices":[{"index":0,"delta":{"content":"w%d "}}]}\n\n'
@@ -120,15 +127,7 @@ def serve_bare(chunks: int) -> None:
     sock = bind("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-    config = uvicorn.Config(
-        app,
-        log_level="error",
-        access_log=False,
-        lifespan="off",
-        proxy_headers=False,  # as fakeopenai serve runs (nobody reads X-Forwarded-*)
-        http=stamping_protocol(),
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    run(app, sock)
 
 
 def request(model: str) -> bytes:

@@ -214,7 +214,7 @@ def main() -> None:
         time.sleep(0.5)
         for _ in range(options.runs):
             for name, url in subjects.items():
-                before = cpu_seconds(pids.get(name, 0))
+                before = cpu_seconds(pids[name]) if name in pids else 0.0
                 ttfb, late = asyncio.run(
                     round_(url, options.streams, options.chunks, options.spread)
                 )

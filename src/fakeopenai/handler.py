@@ -251,7 +251,7 @@ class Api:
         # answering everyone else, health checks included.
         text = None if offload else fixed_text(reply, view)
         offloaded = text is None
-        if text is None:
+        if text is None:  # (tested as text, not offloaded: mypy narrows it so)
             filled = await anyio.to_thread.run_sync(fill_checked, reply, view, decision)
         else:  # (found once: fill would look for it again)
             filled = fill_fixed(reply, view, text)
