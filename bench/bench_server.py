@@ -26,6 +26,9 @@ request, and ratios. ``wrk`` is installed with apt-get when missing.
 
     python bench/bench_server.py [--slice 5] [--rounds 3] [--connections 32]
     PEERS=1 python bench/bench_server.py
+    python bench/bench_server.py --only log-level --no-workers --also="--journal-limit 100"
+
+``--also OPTIONS`` adds a quiet fakeopenai row served with those options, to weigh one.
 """
 
 from __future__ import annotations
@@ -219,7 +222,9 @@ def python_server(label: str, *args: str, port: int, **kwargs: object) -> Server
     return Server(label, command, port, **kwargs)  # type: ignore[arg-type]
 
 
-def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
+def servers(
+    scenario: str, peers: bool, workers: bool, also: list[str] | None = None
+) -> list[Server]:
     fake = [sys.executable, "-m", "fakeopenai", "serve", scenario, "--no-delay"]
     found = [
         python_server("bare Starlette, plain (h11, asyncio)", "json", "plain", port=free_port()),
@@ -230,6 +235,10 @@ def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
     port = free_port()
     quiet = [*fake, "--log-level", "warning", "--port", str(port)]
     found.append(Server(QUIET, quiet, port))
+    for options in also or ():  # (--also: serve options to weigh, e.g. --journal-limit 100)
+        port = free_port()
+        command = [*fake, "--log-level", "warning", *options.split(), "--port", str(port)]
+        found.append(Server(f"{QUIET} {options}", command, port))
     if peers:
         from peers import peer_servers
 
@@ -250,22 +259,30 @@ def servers(scenario: str, peers: bool, workers: bool) -> list[Server]:
 def report(found: list[Server], connections: int) -> None:
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
     print(f"wrk -t1 -c{connections}, server on CPU {SERVER_CPU}, wrk on CPU {CLIENT_CPU}")
-    print(f"{'server':44}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU/req':>10}{'errors':>8}")
+    width = max(44, *(len(s.label) + 2 for s in found))
+    print(f"{'server':{width}}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU/req':>10}{'errors':>8}")
     for s in found:
         cpu = f"{s.cpu / s.requests * 1e6:7.0f} us" if s.requests else "-"
         p50 = statistics.median(s.p50) if s.p50 else 0
         p99 = statistics.median(s.p99) if s.p99 else 0
-        print(f"{s.label:44}{s.rate:8.0f}{p50:9.2f}{p99:9.2f}{cpu:>10}{s.errors:8d}")
+        print(f"{s.label:{width}}{s.rate:8.0f}{p50:9.2f}{p99:9.2f}{cpu:>10}{s.errors:8d}")
     by = {s.label: s for s in found}
     fake = by["fakeopenai as installed"]
     print("ratios:")
     bases = [s for s in found if s.rate and s.pinned and "stream" not in s.label]
     bases = [s for s in bases if "SSE" not in s.label and not s.label.startswith("fakeopenai")]
-    for name, ours in (("fakeopenai", fake), ("fakeopenai, quiet", by.get(QUIET))):
+    quiet = [("fakeopenai, quiet" + s.label[len(QUIET) :], s) for s in found if QUIET in s.label]
+    for name, ours in [("fakeopenai", fake), *quiet]:
         for base in bases if ours is not None and ours.rate else ():
             cpu = (ours.cpu / ours.requests - base.cpu / base.requests) * 1e6
             ratio = ours.rate / base.rate
             print(f"  {name} / {base.label:42} {ratio:5.2f}x  (CPU/req {cpu:+.0f} us)")
+    # How fast each peer is on this machine, against the same bare endpoint: a target
+    # relative to a peer means a different thing where the peer's speed differs.
+    fast = by.get("bare Starlette, fast (httptools, uvloop)")
+    if fast is not None and fast.rate:
+        for peer in (s for s in bases if not s.label.startswith("bare")):
+            print(f"  {peer.label} / {fast.label}  {peer.rate / fast.rate:5.2f}x")
     stream, sse = by.get("fakeopenai stream"), by.get("bare Starlette SSE, fast")
     if stream is not None and sse is not None and sse.rate:
         print(f"  fakeopenai stream / bare Starlette SSE (fast)  {stream.rate / sse.rate:5.2f}x")
@@ -290,6 +307,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 row")
     parser.add_argument("--only", help="only servers whose label contains this text")
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="OPTIONS",
+        help="one more quiet fakeopenai row with these serve options (repeatable)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory() as folder:
@@ -297,7 +321,8 @@ def main() -> None:
         scenario.write_text(SCENARIO)
         script = Path(folder, "bench.lua")
         script.write_text(WRK_SCRIPT)
-        found = servers(str(scenario), os.environ.get("PEERS") == "1", not args.no_workers)
+        peers = os.environ.get("PEERS") == "1"
+        found = servers(str(scenario), peers, not args.no_workers, args.also)
         if args.only:
             keep = ("fakeopenai as installed",)
             found = [s for s in found if args.only in s.label or s.label in keep]
