@@ -18,10 +18,14 @@ from fakeopenai.stack import HTTP_ENV, LOOP_ENV
 
 pytest.importorskip("httptools")
 
+import uvicorn
+import uvicorn.protocols.http.httptools_impl as httptools_impl
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+from uvicorn.server import ServerState
 
-from fakeopenai.cycle import Cycle
+from fakeopenai.cycle import Cycle, making_cycles
+from fakeopenai.serving import stamping_protocol
 
 DEFAULTS = [(b"date", b"Mon, 07 Dec 2026 02:58:15 GMT"), (b"server", b"uvicorn")]
 API = {"x-request-id": "req_0123", "openai-version": "2020-10-01", "openai-processing-ms": "1"}
@@ -100,6 +104,63 @@ def test_a_head_is_built_only_for_ordinary_framing() -> None:
         b"date: Mon, 07 Dec 2026 02:58:15 GMT\r\nserver: uvicorn\r\ncontent-length: 2\r\nx-a: b\r\n"
     )
     assert encoded(DEFAULTS, head([(b"x-a", b"b")], 2)) is None  # no content-length: uvicorn's
+
+
+class Connection(Written):
+    """... and what uvicorn's protocol asks of a connection's transport."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+def test_the_server_makes_each_cycle_a_cycle_from_the_start() -> None:
+    protocol = stamping_protocol("httptools")
+    made = protocol.on_headers_complete
+    # uvicorn's own code, reading Cycle where it names its cycle; uvicorn's module as it was
+    assert made.__code__ is httptools_impl.HttpToolsProtocol.on_headers_complete.__code__
+    assert made.__globals__["RequestResponseCycle"] is Cycle
+    assert httptools_impl.RequestResponseCycle is RequestResponseCycle
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await JsonBody(b'{"ok": true}', 200, API)(scope, receive, send)
+
+    async def one_request() -> tuple[type[Any], bytes]:
+        config = uvicorn.Config(app, http=protocol, lifespan="off", ws="none")
+        config.load()
+        loop = asyncio.get_running_loop()
+        server = protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        transport = Connection()
+        server.connection_made(transport)
+        server.data_received(b"POST /v1/x HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}")
+        kind = type(server.cycle)
+        for _ in range(100):
+            if transport.writes:
+                break
+            await asyncio.sleep(0)
+        server.connection_lost(None)
+        return kind, b"".join(transport.writes)
+
+    kind, written = asyncio.run(one_request())
+    assert kind is Cycle
+    assert written.startswith(b"HTTP/1.1 200 OK\r\n") and written.endswith(b'{"ok": true}')
+
+
+def test_a_uvicorn_that_makes_its_cycle_otherwise_keeps_its_own_path() -> None:
+    def on_headers_complete(self: Any) -> None:  # a cycle made under another name
+        self.cycle = object()
+
+    with pytest.raises(ImportError):
+        making_cycles(on_headers_complete)
 
 
 def head(pairs: list[tuple[bytes, bytes]], length: int) -> Head:

@@ -9,20 +9,28 @@ started, ``content-length`` known, not chunked. Every other message, and this on
 anything is unusual (an access log to write, a disconnected client, writing paused, a
 header uvicorn would refuse), goes to uvicorn's own ``send``.
 
-uvicorn makes the cycle itself (``on_headers_complete``); ``serving.stamping_protocol``
-turns it into a ``Cycle`` right after, before its task first runs. Only on httptools:
-h11 checks headers in its own state machine, which is not ours to skip.
+uvicorn makes the cycle itself, in ``on_headers_complete``, from the name
+``RequestResponseCycle`` of its module. ``making_cycles`` gives ``serving``'s protocol
+that same function (the same code object: no copy of uvicorn's source) reading its
+module's names with ``RequestResponseCycle`` standing for ``Cycle``, so a ``Cycle`` is
+made from the start. Turning uvicorn's cycle into one afterwards (``__class__``) worked
+too, but cost ~18k instructions a request: the object's attributes had been laid out
+for the other class, and every attribute access of the request took CPython's slow
+path. Only on httptools: h11 checks headers in its own state machine, which is not ours
+to skip.
 """
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
 
 from fakeopenai.heads import Head, encoded
 
-__all__ = ["Cycle", "RequestResponseCycle"]
+__all__ = ["Cycle", "making_cycles"]
 
 # What ``send`` reads and sets of uvicorn's cycle. A uvicorn whose cycle no longer sets
 # them all in ``__init__`` fails this import, and ``serving`` then keeps uvicorn's own
@@ -61,3 +69,17 @@ class Cycle(RequestResponseCycle):
         self.chunked_encoding = False
         close = b"" if self.keep_alive else b"connection: close\r\n"
         self.transport.write(b"%s%s%s\r\n" % (STATUS_LINE[message["status"]], lines, close))
+
+
+def making_cycles(on_headers_complete: Callable[..., None]) -> Callable[..., None]:
+    """uvicorn's ``on_headers_complete``, making a ``Cycle`` where it makes its own cycle:
+    the same code, run with its module's names, ``RequestResponseCycle`` read as
+    ``Cycle``. ``ImportError`` when the function is not one that makes its cycle by that
+    name (a uvicorn laid out differently: ``serving`` keeps uvicorn's own path)."""
+    code = on_headers_complete.__code__
+    if "RequestResponseCycle" not in code.co_names or code.co_freevars:
+        raise ImportError("fakeopenai: uvicorn's on_headers_complete is not the one cycle.py knows")
+    names = {**on_headers_complete.__globals__, "RequestResponseCycle": Cycle}
+    made = types.FunctionType(code, names, code.co_name, on_headers_complete.__defaults__)
+    made.__qualname__ = on_headers_complete.__qualname__
+    return made

@@ -70,20 +70,20 @@ def _stamping(
 
     if http != "httptools":
         return Protocol
+    if Protocol.on_headers_complete is not base.on_headers_complete:
+        return Protocol  # (a layer above uvicorn's would be skipped below)
     try:
-        from fakeopenai.cycle import Cycle, RequestResponseCycle
+        from fakeopenai.cycle import making_cycles
+
+        on_headers_complete = making_cycles(base.on_headers_complete)
     except ImportError:  # a uvicorn laid out differently: its own path, as it comes
         return Protocol
 
     class FastHeads(Protocol):
         """... and an API answer's head written without a loop over its headers
-        (``cycle``): uvicorn's request cycle becomes a ``Cycle`` before it runs."""
+        (``cycle``): uvicorn's own ``on_headers_complete``, making a ``Cycle``."""
 
-        def on_headers_complete(self) -> None:
-            super().on_headers_complete()
-            if type(self.cycle) is RequestResponseCycle:
-                self.cycle.__class__ = Cycle
-
+    FastHeads.on_headers_complete = on_headers_complete
     return FastHeads
 
 
