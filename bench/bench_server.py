@@ -19,12 +19,13 @@ request and answers the same chat.completion. In one run, side by side:
 - ``fakeopenai --workers 2``: not pinned (two workers need both cores, which wrk
   shares), to show both processes take load; not comparable to the pinned rows.
 
-The load visits the servers in turn, ``--slice`` seconds at a time, ``--rounds`` times,
-so the machine's drift hits them alike. Printed per server: requests per second (all
-turns), the median over turns of wrk's p50 and p99 latency, the server's CPU time per
-request, and ratios. ``wrk`` is installed with apt-get when missing.
+Each server first takes ``--warmup`` seconds of load (aimock's JIT needs ~10 s to reach
+its pace). Then the load visits the servers in turn, ``--slice`` seconds at a time,
+``--rounds`` times, so the machine's drift hits them alike. Printed per server: requests
+per second (all turns), the median over turns of wrk's p50 and p99 latency, the server's
+CPU time per request, and ratios. ``wrk`` is installed with apt-get when missing.
 
-    python bench/bench_server.py [--slice 5] [--rounds 3] [--connections 32]
+    python bench/bench_server.py [--slice 5] [--rounds 3] [--connections 32] [--warmup 12]
     PEERS=1 python bench/bench_server.py
     python bench/bench_server.py --only log-level --no-workers --also="--journal-limit 100"
 
@@ -305,6 +306,7 @@ def main() -> None:
     parser.add_argument("--slice", type=float, default=5.0, help="seconds of one turn")
     parser.add_argument("--rounds", type=int, default=3, help="turns per server")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--warmup", type=float, default=12.0, help="seconds of load first")
     parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 row")
     parser.add_argument("--only", help="only servers whose label contains this text")
     parser.add_argument(
@@ -331,7 +333,9 @@ def main() -> None:
                 server.start()
             for server in found:
                 server.wait_ready()
-                load(wrk, str(script), server, 2, args.connections)  # warm-up
+                # Node's JIT takes aimock ~10 s of load to reach its pace (1,800 req/s in
+                # its first 3 s, ~4,000 from 10 s on): every server gets the same warm-up.
+                load(wrk, str(script), server, args.warmup, args.connections)
                 server.requests = server.errors = 0
                 server.seconds = server.cpu = 0.0
                 server.p50.clear()
