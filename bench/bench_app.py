@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import bare  # (this folder is on sys.path: scripts run from it)
-from bench_server import BODY, SCENARIO, STREAM_BODY
+from workload import BODY, SCENARIO, STREAM_BODY
 
 
 class Client:

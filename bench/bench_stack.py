@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import bare  # (this folder is on sys.path: scripts run from it)
-from bench_server import BODY, SCENARIO
+from workload import BODY, SCENARIO
 
 SUBJECTS = ("bare", "bare-ours", "fakeopenai")
 REQUEST = (
@@ -94,10 +94,9 @@ def protocol_factory(subject: str, folder: str) -> Any:
         app.state.warmed.wait()
     else:
         app = bare.app()
-    if subject == "bare":
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as protocol
-    else:
-        protocol = stamping_protocol("httptools")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    protocol: Any = HttpToolsProtocol if subject == "bare" else stamping_protocol("httptools")
     config = uvicorn.Config(
         app, http=protocol, lifespan="off", access_log=False, proxy_headers=False, ws="none"
     )

@@ -106,22 +106,6 @@ def test_a_head_is_built_only_for_ordinary_framing() -> None:
     assert encoded(DEFAULTS, head([(b"x-a", b"b")], 2)) is None  # no content-length: uvicorn's
 
 
-class Connection(Written):
-    """... and what uvicorn's protocol asks of a connection's transport."""
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-
 def test_the_server_makes_each_cycle_a_cycle_from_the_start() -> None:
     protocol = stamping_protocol("httptools")
     made = protocol.on_headers_complete
@@ -138,17 +122,22 @@ def test_the_server_makes_each_cycle_a_cycle_from_the_start() -> None:
         config = uvicorn.Config(app, http=protocol, lifespan="off", ws="none")
         config.load()
         loop = asyncio.get_running_loop()
-        server = protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
-        transport = Connection()
-        server.connection_made(transport)
-        server.data_received(b"POST /v1/x HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}")
+        ours, theirs = socket.socketpair()  # the server's end, the client's end
+        transport, server = await loop.connect_accepted_socket(
+            lambda: protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop),
+            ours,
+        )
+        theirs.setblocking(False)
+        await loop.sock_sendall(
+            theirs, b"POST /v1/x HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}"
+        )
+        written = b""
+        while not written.endswith(b'{"ok": true}'):
+            written += await asyncio.wait_for(loop.sock_recv(theirs, 65536), 5)
         kind = type(server.cycle)
-        for _ in range(100):
-            if transport.writes:
-                break
-            await asyncio.sleep(0)
-        server.connection_lost(None)
-        return kind, b"".join(transport.writes)
+        transport.close()
+        theirs.close()
+        return kind, written
 
     kind, written = asyncio.run(one_request())
     assert kind is Cycle
