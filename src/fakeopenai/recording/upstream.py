@@ -42,6 +42,7 @@ class _NoCookies(CookieJar):
 
 # Long reads (a model can think for minutes), a quick connect.
 TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+_TIMEOUTS = TIMEOUT.as_dict()  # (as a request's extensions carry it to the pool)
 # An idle connection is dropped after 4 s: sooner than the 5 s uvicorn's servers
 # (``fakeopenai serve`` among them) and Node's keep one. At httpx's default, also 5 s,
 # a request could go out on a connection the upstream was closing that very moment and
@@ -108,9 +109,8 @@ class Pools:
         if isinstance(pool, httpx.AsyncClient):
             request = pool.build_request(method, url, headers=headers, content=content)
             return await pool.send(request, stream=True)
-        timeout = TIMEOUT.as_dict()
         request = httpx.Request(
-            method, url, headers=headers, content=content, extensions={"timeout": timeout}
+            method, url, headers=headers, content=content, extensions={"timeout": _TIMEOUTS}
         )
         response = await pool.handle_async_request(request)
         response.request = request
